@@ -1,1 +1,15 @@
-export const placeholder = 2;
+export {
+  checkPath,
+  checkRange,
+  isValidPathComponent,
+  joinPath,
+  pathComponents,
+  MAX_PATH_COMPONENT_LENGTH,
+  PATH_COMPONENT_PATTERN,
+  type FileInfo,
+  type FileWriter,
+  type StorageDriver,
+} from './driver';
+export { InvalidOffsetError, InvalidPathError, PathNotFoundError, StorageError } from './errors';
+export { FilesystemDriver, type FilesystemDriverOptions } from './filesystem.driver';
+export { InMemoryDriver } from './memory.driver';
