@@ -1,0 +1,42 @@
+import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { DataSource } from 'typeorm';
+import { BERTH_CONFIG, BerthConfig } from './config/config';
+import { HealthController } from './health/health.controller';
+import { loggingParams } from './observability/logging';
+import { MetricsController } from './observability/metrics.controller';
+import { metricsMiddleware } from './observability/metrics.middleware';
+import { MetricsService } from './observability/metrics.service';
+import { RegistryModule } from './registry/registry.module';
+import { StorageModule } from './storage/storage.module';
+
+/** Configuration and the migrated DataSource are made before Nest starts, and handed in here. */
+@Module({})
+export class AppModule implements NestModule {
+  constructor(private readonly metrics: MetricsService) {}
+
+  static forRoot(config: BerthConfig, dataSource: DataSource): DynamicModule {
+    const core: DynamicModule = {
+      module: CoreModule,
+      global: true,
+      providers: [
+        { provide: BERTH_CONFIG, useValue: config },
+        { provide: DataSource, useValue: dataSource },
+      ],
+      exports: [BERTH_CONFIG, DataSource],
+    };
+    return {
+      module: AppModule,
+      imports: [core, LoggerModule.forRoot(loggingParams(config)), StorageModule, RegistryModule],
+      controllers: [HealthController, MetricsController],
+      providers: [MetricsService],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(metricsMiddleware(this.metrics)).forRoutes('*');
+  }
+}
+
+@Module({})
+class CoreModule {}

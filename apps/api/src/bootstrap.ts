@@ -1,0 +1,129 @@
+import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express';
+import express from 'express';
+import { Logger } from 'nestjs-pino';
+import pino from 'pino';
+import { DataSource } from 'typeorm';
+import { AppModule } from './app.module';
+import { BerthConfig } from './config/config';
+import { createDataSource, runMigrations } from './database/data-source';
+import { EmbeddedPostgres } from './database/embedded-postgres';
+
+export interface RunningBerth {
+  url: string;
+  port: number;
+  config: BerthConfig;
+  dataSource: DataSource;
+  /** Graceful: stop accepting, let in-flight requests finish (or abort them after the timeout), flush, close the database, stop Postgres last. */
+  close(): Promise<void>;
+}
+
+/** Paths the built console is served under; everything else unknown falls back to the SPA's index.html. */
+const SERVER_PREFIXES = ['/v2', '/api', '/service', '/metrics', '/healthz', '/readyz'];
+
+export async function startBerth(config: BerthConfig): Promise<RunningBerth> {
+  const log = pino({ level: config.logLevel, base: { component: 'boot' } });
+  let embedded: EmbeddedPostgres | undefined;
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    embedded = await EmbeddedPostgres.start({
+      dataDir: path.join(config.dataDir, 'postgres'),
+      port: config.embeddedPgPort,
+      log: (level, message) => log[level](message),
+    });
+    databaseUrl = embedded.url;
+  }
+  const dataSource = createDataSource(databaseUrl);
+  try {
+    await dataSource.initialize();
+    const ran = await runMigrations(dataSource);
+    if (ran.length) log.info({ migrations: ran }, 'database migrated');
+  } catch (err) {
+    await dataSource.destroy().catch(() => undefined);
+    await embedded?.stop();
+    throw err;
+  }
+
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, dataSource), new ExpressAdapter(express()), {
+    // /v2 bodies are blobs and manifests: they are streamed by the handlers, never parsed globally.
+    bodyParser: false,
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  serveWebConsole(app, config);
+  await app.listen(config.port, config.host);
+
+  const server = app.getHttpServer() as Server;
+  // Uploads can be slow: no whole-request timeout, but a bound on idle sockets.
+  server.requestTimeout = 0;
+  server.keepAliveTimeout = 65_000;
+  const inFlight = trackInFlight(server);
+  const port = (server.address() as { port: number }).port;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    config,
+    dataSource,
+    close: () =>
+      (closing ??= (async () => {
+        server.close();
+        server.closeIdleConnections();
+        await inFlight.drained(config.shutdownTimeoutMs);
+        server.closeAllConnections();
+        await app.close();
+        await dataSource.destroy().catch(() => undefined);
+        await embedded?.stop();
+      })()),
+  };
+}
+
+function trackInFlight(server: Server): { drained(timeoutMs: number): Promise<void> } {
+  let active = 0;
+  let onIdle: (() => void) | undefined;
+  server.on('request', (_req, res) => {
+    active++;
+    res.once('close', () => {
+      active--;
+      if (active === 0) onIdle?.();
+    });
+  });
+  return {
+    drained: (timeoutMs) =>
+      new Promise<void>((resolve) => {
+        if (active === 0) return resolve();
+        const timer = setTimeout(resolve, timeoutMs);
+        onIdle = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      }),
+  };
+}
+
+function serveWebConsole(app: NestExpressApplication, config: BerthConfig): void {
+  const dir = config.webDir ?? findWebDist();
+  if (!dir) return;
+  const index = path.join(dir, 'index.html');
+  app.use(express.static(dir, { index: false, maxAge: '1h' }));
+  app.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || SERVER_PREFIXES.some((p) => req.path === p || req.path.startsWith(`${p}/`))) return next();
+    res.locals.route = '/ (console)';
+    res.sendFile(index);
+  });
+}
+
+/** The built console (apps/web/dist), found from sources and from dist alike. */
+function findWebDist(): string | undefined {
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'apps', 'web', 'dist');
+    if (existsSync(path.join(candidate, 'index.html'))) return candidate;
+  }
+  return undefined;
+}

@@ -1,0 +1,29 @@
+import { DataSource } from 'typeorm';
+import { RegistryCore1764201600000 } from '../../../../migrations/1764201600000-registry-core';
+
+/** Migrations are listed, not globbed, so the same list works from sources (tests) and from dist. */
+export const MIGRATIONS = [RegistryCore1764201600000];
+
+export function createDataSource(url: string): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migration',
+    extra: { max: 20, application_name: 'berth' },
+  });
+}
+
+/** Replicas may boot together: an advisory lock lets exactly one of them migrate at a time. */
+export async function runMigrations(dataSource: DataSource): Promise<string[]> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock(727274)');
+    const ran = await dataSource.runMigrations({ transaction: 'each' });
+    return ran.map((m) => m.name);
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock(727274)').catch(() => undefined);
+    await runner.release();
+  }
+}

@@ -1,0 +1,57 @@
+import { Readable } from 'node:stream';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { OciErrors } from '@berth/oci';
+import { PathNotFoundError, StorageDriver } from '@berth/storage';
+import { STORAGE_DRIVER } from '../storage/storage.module';
+import { BlobLayout } from './blob-layout';
+import { BlobRepository } from './blob.repository';
+import { ByteRange } from './http/ranges';
+import { ManifestRepository } from './manifest.repository';
+
+export interface BlobDescription {
+  digest: string;
+  size: number;
+  /** Set when the digest names a manifest of the repository, which clients may fetch as a blob. */
+  mediaType?: string;
+  content?: Buffer;
+}
+
+/** Reading and unlinking blobs as seen from one repository. */
+@Injectable()
+export class BlobService {
+  private readonly logger = new Logger(BlobService.name);
+
+  constructor(
+    @Inject(STORAGE_DRIVER) private readonly storage: StorageDriver,
+    private readonly blobs: BlobRepository,
+    private readonly manifests: ManifestRepository,
+  ) {}
+
+  async describe(name: string, digest: string): Promise<BlobDescription> {
+    const blob = await this.blobs.findLinked(name, digest);
+    if (blob) return blob;
+    const manifest = await this.manifests.findByDigest(name, digest, true);
+    if (manifest) return { digest, size: manifest.size, mediaType: manifest.mediaType, content: manifest.content };
+    throw OciErrors.blobUnknown(`blob ${digest} is unknown to ${name}`, { digest });
+  }
+
+  async open(blob: BlobDescription, range?: ByteRange): Promise<Readable> {
+    if (blob.content) return Readable.from([range ? blob.content.subarray(range.start, range.end + 1) : blob.content]);
+    try {
+      const length = range ? range.end - range.start + 1 : undefined;
+      return await this.storage.reader(BlobLayout.blobData(blob.digest), range?.start ?? 0, length);
+    } catch (err) {
+      if (err instanceof PathNotFoundError) {
+        // The database knows the blob but storage lost it: report it missing rather than fail obscurely.
+        this.logger.error(`blob ${blob.digest} is recorded but missing from storage`);
+        throw OciErrors.blobUnknown(`blob ${blob.digest} is missing from storage`, { digest: blob.digest });
+      }
+      throw err;
+    }
+  }
+
+  /** Removes the repository's link; bytes are freed by garbage collection. */
+  async unlink(name: string, digest: string): Promise<void> {
+    if (!(await this.blobs.unlink(name, digest))) throw OciErrors.blobUnknown(`blob ${digest} is unknown to ${name}`, { digest });
+  }
+}

@@ -1,0 +1,185 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import {
+  accepts,
+  assertTag,
+  blobReferences,
+  digestOf,
+  isAttestationDescriptor,
+  isDigest,
+  MAX_MANIFEST_BYTES,
+  MediaTypes,
+  OciErrors,
+  ParsedManifest,
+  parseDigest,
+  parseManifest,
+} from '@berth/oci';
+import { BlobRepository } from './blob.repository';
+import { CatalogRepository } from './catalog.repository';
+import { ManifestRepository, ManifestRow } from './manifest.repository';
+import { PullRecorder } from './pull-recorder.service';
+
+export interface StoredManifest {
+  digest: string;
+  mediaType: string;
+  size: number;
+  content?: Buffer;
+}
+
+export interface PushedManifest {
+  digest: string;
+  subject?: string;
+}
+
+export interface ReferrersIndex {
+  index: { schemaVersion: 2; mediaType: string; manifests: object[] };
+  filtered: boolean;
+}
+
+/** Manifests and tags: validation on push, content negotiation on pull, referrers. */
+@Injectable()
+export class ManifestService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly manifests: ManifestRepository,
+    private readonly blobs: BlobRepository,
+    private readonly catalog: CatalogRepository,
+    private readonly pulls: PullRecorder,
+  ) {}
+
+  /**
+   * GET/HEAD by tag or digest. A client that cannot read a Docker manifest list asking by tag gets
+   * the linux/amd64 image, as distribution does; otherwise a type it does not accept is MANIFEST_UNKNOWN.
+   */
+  async fetch(name: string, reference: string, accept: string | string[] | undefined, withContent: boolean): Promise<StoredManifest> {
+    const byDigest = isDigest(reference);
+    let row = byDigest
+      ? await this.manifests.findByDigest(name, reference, withContent)
+      : await this.manifests.findByTag(name, reference, withContent);
+    if (!row) throw OciErrors.manifestUnknown(`manifest ${reference} is unknown to ${name}`, { name, reference });
+    if (!accepts(accept, row.mediaType)) {
+      row = await this.fallbackForOldClient(row, byDigest, accept, withContent);
+    }
+    if (withContent) this.pulls.record(row.repositoryId, row.id, row.tagId);
+    return { digest: row.digest, mediaType: row.mediaType, size: row.size, content: row.content };
+  }
+
+  private async fallbackForOldClient(
+    row: ManifestRow,
+    byDigest: boolean,
+    accept: string | string[] | undefined,
+    withContent: boolean,
+  ): Promise<ManifestRow> {
+    if (!byDigest && row.mediaType === MediaTypes.DockerManifestList && accepts(accept, MediaTypes.DockerManifest)) {
+      const child = await this.manifests.findChildForPlatform(row.id, 'linux', 'amd64', withContent);
+      if (child && accepts(accept, child.mediaType)) return { ...child, tagId: row.tagId };
+    }
+    throw OciErrors.manifestUnknown(`manifest is a ${row.mediaType}, which the client's Accept header does not allow`, {
+      mediaType: row.mediaType,
+    });
+  }
+
+  /** PUT: validates the document and everything it references, then stores it and moves the tag. */
+  async push(name: string, reference: string, body: Buffer, contentType: string | undefined): Promise<PushedManifest> {
+    if (body.length > MAX_MANIFEST_BYTES) {
+      throw OciErrors.sizeInvalid(`manifest exceeds ${MAX_MANIFEST_BYTES} bytes`, { limit: MAX_MANIFEST_BYTES }, { status: 413 });
+    }
+    const byDigest = isDigest(reference);
+    if (!byDigest) assertTag(reference);
+    const manifest = parseManifest(body, contentType);
+    let digest = manifest.digest;
+    if (byDigest) {
+      const wanted = parseDigest(reference);
+      if (wanted.algorithm !== 'sha256') digest = digestOf(body, wanted.algorithm);
+      if (digest !== wanted.digest) throw OciErrors.digestInvalid(`manifest content has digest ${digest}, not ${reference}`, { expected: reference, actual: digest });
+    }
+    await this.dataSource.transaction(async (tx) => {
+      const repository = await this.catalog.ensure(name, tx);
+      const totalSize = await this.checkReferences(repository.id, manifest, tx);
+      const manifestId = await this.manifests.upsert(
+        {
+          repositoryId: repository.id,
+          digest,
+          mediaType: manifest.mediaType,
+          artifactType: manifest.artifactType ?? (manifest.kind === 'image' ? manifest.config?.mediaType : undefined),
+          size: body.length,
+          totalSize,
+          configDigest: manifest.config?.digest,
+          subjectDigest: manifest.subject?.digest,
+          annotations: manifest.annotations,
+          content: body,
+          blobDigests: blobReferences(manifest).map((d) => d.digest),
+          children: manifest.manifests.map((d) => ({
+            digest: d.digest,
+            mediaType: d.mediaType,
+            size: d.size,
+            platform: d.platform,
+            isAttestation: isAttestationDescriptor(d),
+          })),
+        },
+        tx,
+      );
+      if (!byDigest) await this.manifests.upsertTag(repository.id, reference, manifestId, tx);
+      await this.catalog.markPushed(repository.id, tx);
+    });
+    return { digest, subject: manifest.subject?.digest };
+  }
+
+  /** Every blob must be linked to the repository with the size the descriptor claims; every child must be stored. Returns the total size. */
+  private async checkReferences(repositoryId: string, manifest: ParsedManifest, tx: Parameters<ManifestRepository['upsert']>[1]): Promise<number> {
+    const wanted = blobReferences(manifest);
+    const found = new Map((await this.blobs.findLinkedMany(repositoryId, wanted.map((d) => d.digest), tx)).map((b) => [b.digest, b.size]));
+    let total = manifest.size;
+    const counted = new Set<string>();
+    for (const descriptor of wanted) {
+      const size = found.get(descriptor.digest);
+      if (size === undefined) throw OciErrors.manifestBlobUnknown(`blob ${descriptor.digest} is not in this repository; push it first`, { digest: descriptor.digest });
+      if (size !== descriptor.size) {
+        throw OciErrors.manifestInvalid(`descriptor for ${descriptor.digest} says ${descriptor.size} bytes, the blob has ${size}`, { digest: descriptor.digest });
+      }
+      if (!counted.has(descriptor.digest)) total += size;
+      counted.add(descriptor.digest);
+    }
+    const children = await this.manifests.findManyByDigest(repositoryId, manifest.manifests.map((d) => d.digest), tx);
+    const childSizes = new Map(children.map((c) => [c.digest, c.totalSize]));
+    for (const descriptor of manifest.manifests) {
+      const childTotal = childSizes.get(descriptor.digest);
+      if (childTotal === undefined) {
+        throw OciErrors.manifestBlobUnknown(`child manifest ${descriptor.digest} is not in this repository; push it first`, { digest: descriptor.digest });
+      }
+      if (!counted.has(descriptor.digest)) total += childTotal;
+      counted.add(descriptor.digest);
+    }
+    return total;
+  }
+
+  /** DELETE by digest removes the manifest and its tags; by tag removes only that tag. */
+  async remove(name: string, reference: string): Promise<void> {
+    const removed = isDigest(reference) ? await this.manifests.deleteByDigest(name, reference) : await this.manifests.deleteTag(name, reference);
+    if (!removed) throw OciErrors.manifestUnknown(`manifest ${reference} is unknown to ${name}`, { name, reference });
+  }
+
+  async tags(name: string, limit: number, last: string | undefined): Promise<string[]> {
+    const repository = await this.catalog.findByName(name);
+    if (!repository) throw OciErrors.nameUnknown(`repository ${name} is not known`, { name });
+    return this.manifests.listTags(repository.id, limit, last);
+  }
+
+  async referrers(name: string, digest: string, artifactType: string | undefined): Promise<ReferrersIndex> {
+    const rows = await this.manifests.referrers(name, digest, artifactType);
+    return {
+      filtered: artifactType !== undefined,
+      index: {
+        schemaVersion: 2,
+        mediaType: MediaTypes.OciIndex,
+        manifests: rows.map((r) => ({
+          mediaType: r.mediaType,
+          digest: r.digest,
+          size: r.size,
+          ...(r.artifactType ? { artifactType: r.artifactType } : {}),
+          ...(Object.keys(r.annotations ?? {}).length ? { annotations: r.annotations } : {}),
+        })),
+      },
+    };
+  }
+}

@@ -1,0 +1,42 @@
+import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { errorEnvelope, isRegistryError, OciErrors, RegistryError } from '@berth/oci';
+
+/**
+ * Every /v2 failure in the spec's envelope. A RegistryError is the client's problem and is answered
+ * as it is; anything else is logged in full and answered with a generic message and the request id.
+ */
+@Catch()
+export class RegistryExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Registry');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const req = ctx.getRequest<Request>();
+    const res = ctx.getResponse<Response>();
+    if (res.headersSent) {
+      // The body had started streaming; the only honest signal left is a broken connection.
+      res.destroy();
+      return;
+    }
+    let error: RegistryError;
+    if (isRegistryError(exception)) {
+      error = exception;
+    } else if (isClientAbort(exception)) {
+      res.destroy();
+      return;
+    } else {
+      const requestId = String(req.id ?? '');
+      this.logger.error({ err: exception, requestId }, 'unhandled registry error');
+      error = OciErrors.unknown('internal server error', { requestId });
+    }
+    res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
+    res.status(error.status).json(errorEnvelope(error));
+  }
+}
+
+/** A client that went away mid-request is not a server error. */
+function isClientAbort(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNABORTED';
+}

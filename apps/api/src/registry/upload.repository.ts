@@ -1,0 +1,41 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Queryable, returnedRows } from '../database/queryable';
+
+export interface UploadRow {
+  id: string;
+  repositoryName: string;
+  createdAt: Date;
+}
+
+/** Upload sessions live in the database so any replica, or this one after a restart, can resume them. */
+@Injectable()
+export class UploadRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async create(id: string, repositoryName: string): Promise<void> {
+    await this.dataSource.query('INSERT INTO upload (id, repository_name) VALUES ($1, $2)', [id, repositoryName]);
+  }
+
+  async find(id: string, repositoryName: string): Promise<UploadRow | undefined> {
+    const rows = await this.dataSource.query(
+      'SELECT id::text AS id, repository_name AS "repositoryName", created_at AS "createdAt" FROM upload WHERE id = $1 AND repository_name = $2',
+      [id, repositoryName],
+    );
+    return rows[0];
+  }
+
+  async touch(id: string): Promise<void> {
+    await this.dataSource.query('UPDATE upload SET updated_at = now() WHERE id = $1', [id]);
+  }
+
+  async delete(id: string, db: Queryable = this.dataSource): Promise<boolean> {
+    const rows = await db.query('DELETE FROM upload WHERE id = $1 RETURNING id', [id]);
+    return returnedRows(rows).length > 0;
+  }
+
+  async countOpen(): Promise<number> {
+    const rows = await this.dataSource.query('SELECT count(*)::int AS n FROM upload');
+    return rows[0].n;
+  }
+}

@@ -1,0 +1,230 @@
+import { createHash, Hash, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { OciErrors, parseDigest } from '@berth/oci';
+import { PathNotFoundError, StorageDriver } from '@berth/storage';
+import { KeyedMutex } from '../common/keyed-mutex';
+import { BERTH_CONFIG, BerthConfig } from '../config/config';
+import { STORAGE_DRIVER } from '../storage/storage.module';
+import { BlobLayout } from './blob-layout';
+import { BlobRepository } from './blob.repository';
+import { CatalogRepository } from './catalog.repository';
+import { ByteRange } from './http/ranges';
+import { UploadRepository } from './upload.repository';
+
+export interface UploadState {
+  id: string;
+  name: string;
+  /** Bytes received so far. */
+  size: number;
+}
+
+export interface UploadBody {
+  stream: Readable;
+  /** From Content-Length when the client sent one. */
+  length?: number;
+}
+
+export interface CommittedBlob {
+  digest: string;
+  size: number;
+}
+
+/** Running sha256 of an upload, valid while `offset` equals the bytes in storage. */
+interface HashState {
+  hash: Hash;
+  offset: number;
+}
+
+/**
+ * Blob upload sessions: chunks are streamed to storage while hashed, and a blob becomes visible
+ * only after its digest is verified (verify -> move into place -> record the link -> drop the session).
+ */
+@Injectable()
+export class UploadService {
+  private readonly hashes = new Map<string, HashState>();
+  private readonly locks = new KeyedMutex();
+
+  constructor(
+    @Inject(BERTH_CONFIG) private readonly config: BerthConfig,
+    @Inject(STORAGE_DRIVER) private readonly storage: StorageDriver,
+    private readonly dataSource: DataSource,
+    private readonly uploads: UploadRepository,
+    private readonly blobs: BlobRepository,
+    private readonly catalog: CatalogRepository,
+  ) {}
+
+  async start(name: string): Promise<UploadState> {
+    const id = randomUUID();
+    await this.uploads.create(id, name);
+    return { id, name, size: 0 };
+  }
+
+  /** Cross-repository mount: links the blob when `from` can already read it, otherwise opens a normal upload. */
+  async mountOrStart(name: string, digest: string, from: string | undefined): Promise<CommittedBlob | UploadState> {
+    if (from) {
+      const source = await this.blobs.findLinked(from, digest);
+      if (source) {
+        const repository = await this.catalog.ensure(name);
+        await this.blobs.link(repository.id, digest);
+        return { digest: source.digest, size: source.size };
+      }
+    }
+    return this.start(name);
+  }
+
+  async status(name: string, id: string): Promise<UploadState> {
+    await this.requireSession(name, id);
+    return { id, name, size: await this.storedSize(id) };
+  }
+
+  /** PATCH: appends one chunk; a Content-Range that does not start at the current size is refused with 416. */
+  async append(name: string, id: string, body: UploadBody, range?: ByteRange): Promise<UploadState> {
+    await this.requireSession(name, id);
+    return this.locks.run(id, async () => {
+      const size = await this.storedSize(id);
+      if (range) {
+        if (range.start !== size) {
+          throw OciErrors.rangeInvalid(`chunk starts at ${range.start} but the upload holds ${size} bytes`, { size });
+        }
+        if (body.length !== undefined && body.length !== range.end - range.start + 1) {
+          throw OciErrors.blobUploadInvalid('Content-Length does not match Content-Range');
+        }
+      }
+      const newSize = await this.write(id, size, body, false);
+      await this.uploads.touch(id);
+      return { id, name, size: newSize };
+    });
+  }
+
+  /** PUT ?digest=: takes the last chunk if any, verifies digest and size, and commits the blob. */
+  async complete(name: string, id: string, digest: string, body?: UploadBody): Promise<CommittedBlob> {
+    const expected = parseDigest(digest);
+    await this.requireSession(name, id);
+    return this.locks.run(id, async () => {
+      let size = await this.storedSize(id);
+      if (body) size = await this.write(id, size, body, true);
+      else if (size > 0) await (await this.storage.writer(BlobLayout.uploadData(id), true)).commit();
+      const actual = await this.digestOf(id, size, expected.algorithm);
+      if (actual !== expected.digest) {
+        await this.discard(id);
+        throw OciErrors.digestInvalid(`uploaded content has digest ${actual}, not ${expected.digest}`, { expected: expected.digest, actual, size });
+      }
+      await this.placeBlob(id, expected.digest, size);
+      await this.dataSource.transaction(async (tx) => {
+        const repository = await this.catalog.ensure(name, tx);
+        await this.blobs.recordAndLink(repository.id, { digest: expected.digest, size }, tx);
+        await this.uploads.delete(id, tx);
+      });
+      this.hashes.delete(id);
+      await this.storage.delete(BlobLayout.uploadDir(id)).catch(ignoreNotFound);
+      return { digest: expected.digest, size };
+    });
+  }
+
+  /** POST ?digest=: the whole blob in one request. */
+  async monolithic(name: string, digest: string, body: UploadBody): Promise<CommittedBlob> {
+    parseDigest(digest);
+    const upload = await this.start(name);
+    try {
+      return await this.complete(name, upload.id, digest, body);
+    } catch (err) {
+      await this.discard(upload.id);
+      throw err;
+    }
+  }
+
+  async cancel(name: string, id: string): Promise<void> {
+    await this.requireSession(name, id);
+    await this.locks.run(id, () => this.discard(id));
+  }
+
+  private async requireSession(name: string, id: string): Promise<void> {
+    if (!(await this.uploads.find(id, name))) throw OciErrors.blobUploadUnknown(`upload ${id} is unknown to ${name}`);
+  }
+
+  private async storedSize(id: string): Promise<number> {
+    try {
+      return (await this.storage.stat(BlobLayout.uploadData(id))).size;
+    } catch (err) {
+      if (err instanceof PathNotFoundError) return 0;
+      throw err;
+    }
+  }
+
+  /**
+   * Streams a body onto the upload, hashing as it goes. On an interrupted body the bytes that reached
+   * storage stay (the client can read the offset and resume) and the cached hash is dropped.
+   */
+  private async write(id: string, size: number, body: UploadBody, fsync: boolean): Promise<number> {
+    const max = this.config.uploadMaxBytes;
+    if (max !== undefined && size + (body.length ?? 0) > max) {
+      throw OciErrors.sizeInvalid(`blob exceeds the ${max}-byte limit of this registry`, undefined, { status: 413 });
+    }
+    const state = await this.hashAt(id, size);
+    const writer = await this.storage.writer(BlobLayout.uploadData(id), true);
+    body.stream.on('data', (chunk: Buffer) => state.hash.update(chunk));
+    try {
+      await pipeline(body.stream, writer);
+    } catch (err) {
+      this.hashes.delete(id);
+      await writer.close().catch(() => undefined);
+      throw err;
+    }
+    if (fsync) await writer.commit();
+    else await writer.close();
+    state.offset = writer.size;
+    if (body.length !== undefined && writer.size - size !== body.length) {
+      this.hashes.delete(id);
+      throw OciErrors.blobUploadInvalid(`received ${writer.size - size} bytes but Content-Length said ${body.length}`);
+    }
+    return writer.size;
+  }
+
+  /** The running hash for an upload at `size`; re-read from storage after a restart or on another replica. */
+  private async hashAt(id: string, size: number): Promise<HashState> {
+    const cached = this.hashes.get(id);
+    if (cached && cached.offset === size) return cached;
+    const hash = createHash('sha256');
+    if (size > 0) await pipeline(await this.storage.reader(BlobLayout.uploadData(id)), async (source: AsyncIterable<Buffer>) => {
+      for await (const chunk of source) hash.update(chunk);
+    });
+    const state = { hash, offset: size };
+    this.hashes.set(id, state);
+    return state;
+  }
+
+  private async digestOf(id: string, size: number, algorithm: string): Promise<string> {
+    if (algorithm === 'sha256') {
+      const state = await this.hashAt(id, size);
+      return `sha256:${state.hash.copy().digest('hex')}`;
+    }
+    const hash = createHash(algorithm);
+    if (size > 0) for await (const chunk of await this.storage.reader(BlobLayout.uploadData(id))) hash.update(chunk as Buffer);
+    return `${algorithm}:${hash.digest('hex')}`;
+  }
+
+  /** Moves verified bytes to their content address; a blob already there (same digest, same bytes) wins. */
+  private async placeBlob(id: string, digest: string, size: number): Promise<void> {
+    const target = BlobLayout.blobData(digest);
+    const present = await this.storage.stat(target).then(
+      (info) => info.size === size,
+      () => false,
+    );
+    if (present) return;
+    if (size === 0) await this.storage.putContent(target, Buffer.alloc(0));
+    else await this.storage.move(BlobLayout.uploadData(id), target);
+  }
+
+  private async discard(id: string): Promise<void> {
+    this.hashes.delete(id);
+    await this.uploads.delete(id);
+    await this.storage.delete(BlobLayout.uploadDir(id)).catch(ignoreNotFound);
+  }
+}
+
+function ignoreNotFound(err: unknown): void {
+  if (!(err instanceof PathNotFoundError)) throw err;
+}

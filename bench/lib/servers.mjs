@@ -1,0 +1,220 @@
+// Starting and stopping the registries under test. Every server binds 127.0.0.1 only and keeps
+// its data in a fresh temporary directory that is removed when it stops.
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { request } from './http.mjs';
+import { descendantsOf, isAlive } from './proc.mjs';
+
+const LOG_TAIL_CHARS = 16 * 1024;
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function makeTempDir(prefix) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  // Embedded PostgreSQL runs as another user when we are root: it must be able to enter the dir.
+  fs.chmodSync(dir, 0o755);
+  return dir;
+}
+
+/** Spawns a server, keeping the tail of its output for error messages. */
+function spawnServer(name, command, args, { env, cwd }) {
+  const child = spawn(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let tail = '';
+  const keep = (chunk) => {
+    tail = (tail + chunk.toString('utf8')).slice(-LOG_TAIL_CHARS);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  let exitInfo;
+  const exited = new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      exitInfo = { code, signal };
+      resolve(exitInfo);
+    });
+    child.on('error', (err) => {
+      exitInfo = { code: null, signal: null, error: err.message };
+      resolve(exitInfo);
+    });
+  });
+  return { name, child, exited, logTail: () => tail, exitInfo: () => exitInfo };
+}
+
+/** Polls `readyPath` until it answers 200, the process dies, or `timeoutMs` passes. */
+async function waitReady(proc, origin, readyPath, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer yet';
+  while (Date.now() < deadline) {
+    const info = proc.exitInfo();
+    if (info) {
+      throw new Error(
+        `${proc.name} exited before it was ready (${info.error ?? `code ${info.code}, signal ${info.signal}`}).\n` +
+          `--- last output ---\n${proc.logTail()}`,
+      );
+    }
+    try {
+      const res = await request(origin, 'GET', readyPath, { timeoutMs: 2000 });
+      if (res.status === 200) return;
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = err.code ?? err.message;
+    }
+    await sleep(250);
+  }
+  throw new Error(
+    `${proc.name} not ready on ${origin}${readyPath} after ${timeoutMs / 1000} s (${last}).\n--- last output ---\n${proc.logTail()}`,
+  );
+}
+
+/**
+ * SIGTERM, wait up to `graceMs`, then SIGKILL. Descendants seen before the stop (an embedded
+ * PostgreSQL, say) that outlive their parent are stopped the same way, by pid.
+ */
+async function stopProcess(proc, graceMs) {
+  const pid = proc.child.pid;
+  const family = pid ? descendantsOf(pid) : [];
+  let forced = false;
+  if (!proc.exitInfo()) {
+    proc.child.kill('SIGTERM');
+    const ok = await Promise.race([proc.exited.then(() => true), sleep(graceMs).then(() => false)]);
+    if (!ok) {
+      forced = true;
+      proc.child.kill('SIGKILL');
+      await Promise.race([proc.exited, sleep(5000)]);
+    }
+  }
+  const orphans = family.filter(isAlive);
+  for (const p of orphans) {
+    try {
+      process.kill(p, 'SIGTERM');
+    } catch {}
+  }
+  for (let i = 0; i < 50 && orphans.some(isAlive); i++) await sleep(100);
+  for (const p of orphans.filter(isAlive)) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {}
+  }
+  return { forced, orphansStopped: orphans.length };
+}
+
+function removeDir(dir) {
+  fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  return !fs.existsSync(dir);
+}
+
+function managedTarget(name, origin, proc, tempDir, graceMs) {
+  let stopped;
+  return {
+    name,
+    origin,
+    pid: proc.child.pid,
+    managed: true,
+    tempDir,
+    logTail: proc.logTail,
+    /** Idempotent: stops the process and removes its data directory. */
+    stop() {
+      stopped ??= (async () => {
+        const result = await stopProcess(proc, graceMs);
+        return { ...result, tempDirRemoved: removeDir(tempDir) };
+      })();
+      return stopped;
+    },
+  };
+}
+
+/** Starts `node dist/apps/api/src/main.js` with a fresh data directory. */
+export async function startBerth(opts) {
+  const tempDir = makeTempDir('berth-bench-');
+  const port = await freePort();
+  const pgPort = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const env = {
+    ...process.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    BERTH_PUBLIC_URL: origin,
+    BERTH_DATA_DIR: tempDir,
+    BERTH_EMBEDDED_PG_PORT: String(pgPort),
+    LOG_LEVEL: 'warn',
+  };
+  // A fresh run must not touch a developer's database.
+  delete env.DATABASE_URL;
+  delete env.BERTH_STORAGE_DIR;
+  const proc = spawnServer('Berth', process.execPath, [opts.berthMain], { env, cwd: opts.repoRoot });
+  const target = managedTarget('berth', origin, proc, tempDir, 35_000);
+  try {
+    await waitReady(proc, origin, '/readyz', 60_000);
+  } catch (err) {
+    await target.stop();
+    throw err;
+  }
+  return target;
+}
+
+/** A Berth that someone else started (BERTH_URL); RSS only if BERTH_PID is given. */
+export function externalBerth(opts) {
+  return {
+    name: 'berth',
+    origin: opts.berthUrl,
+    pid: opts.berthPid,
+    managed: false,
+    stop: async () => ({ external: true }),
+  };
+}
+
+function distributionConfig(rootDir, port) {
+  return [
+    'version: 0.1',
+    'log:',
+    '  level: error',
+    '  accesslog:',
+    '    disabled: true',
+    'storage:',
+    '  filesystem:',
+    `    rootdirectory: ${rootDir}`,
+    '  delete:',
+    '    enabled: true',
+    '  cache:',
+    '    blobdescriptor: inmemory',
+    '  maintenance:',
+    '    uploadpurging:',
+    '      enabled: false',
+    'http:',
+    `  addr: 127.0.0.1:${port}`,
+    `  secret: ${crypto.randomBytes(16).toString('hex')}`,
+    '',
+  ].join('\n');
+}
+
+/** Starts CNCF distribution (Debian's docker-registry) with filesystem storage in a temp dir. */
+export async function startDistribution(opts) {
+  const tempDir = makeTempDir('distribution-bench-');
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const configFile = path.join(tempDir, 'config.yml');
+  fs.writeFileSync(configFile, distributionConfig(path.join(tempDir, 'data'), port));
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tempDir };
+  const proc = spawnServer('distribution', opts.distributionBin, ['serve', configFile], { env, cwd: tempDir });
+  const target = managedTarget('distribution', origin, proc, tempDir, 10_000);
+  try {
+    await waitReady(proc, origin, '/v2/', 30_000);
+  } catch (err) {
+    await target.stop();
+    throw err;
+  }
+  return target;
+}
