@@ -14,7 +14,8 @@ async function main(): Promise<void> {
   }
   const started = Date.now();
   const berth = await startBerth(config);
-  process.stdout.write(
+  // stdout carries the JSON logs; the human banner goes to stderr.
+  process.stderr.write(
     `\nBerth is ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n` +
       `  console and registry: ${config.publicUrl}\n` +
       `  docker push ${new URL(config.publicUrl).host}/library/<image>:<tag>\n` +

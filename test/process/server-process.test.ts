@@ -1,0 +1,155 @@
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * The built server as a user runs it (`node dist/apps/api/src/main.js`): boot on embedded PostgreSQL,
+ * configuration errors, JSON logs, graceful shutdown, and recovery from a killed run.
+ */
+const MAIN = path.resolve(__dirname, '../../dist/apps/api/src/main.js');
+
+interface ServerProcess {
+  child: ChildProcess;
+  port: number;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function launch(env: Record<string, string>, waitReady = true): Promise<ServerProcess> {
+  const port = Number(env.PORT ?? (await freePort()));
+  let out = '';
+  let err = '';
+  const child = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port), HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (c) => (out += c));
+  child.stderr!.on('data', (c) => (err += c));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const server = { child, port, stdout: () => out, stderr: () => err, exited };
+  if (waitReady) {
+    const deadline = Date.now() + 45_000;
+    while (!err.includes('Berth is ready')) {
+      if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}):\n${err}\n${out}`);
+      if (Date.now() > deadline) throw new Error(`server not ready in 45 s:\n${err}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return server;
+}
+
+/** Postmasters running now (the cluster may live elsewhere than the data dir when root relocates it). */
+function postmasters(): Set<string> {
+  const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+  return new Set(out.split('\n').filter((line) => /bin\/postgres -D/.test(line)).map((line) => line.trim()));
+}
+
+function newSince(before: Set<string>): string[] {
+  return [...postmasters()].filter((p) => !before.has(p));
+}
+
+function request(port: number, method: string, urlPath: string, headers: Record<string, string> = {}, body?: Buffer) {
+  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path: urlPath, headers }, (res) => {
+      let data = '';
+      res.on('data', (c) => (data += c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: data }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('the server process', () => {
+  let tmp: string;
+  beforeAll(() => {
+    if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first (npm test does)`);
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-proc-'));
+  });
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('refuses bad configuration with a message naming the variable', async () => {
+    const server = await launch({ PORT: 'not-a-port', BERTH_DATA_DIR: path.join(tmp, 'bad') }, false);
+    expect(await server.exited).toBe(2);
+    expect(server.stderr()).toMatch(/PORT="not-a-port"/);
+    const again = await launch({ DATABASE_URL: 'mysql://x', BERTH_DATA_DIR: path.join(tmp, 'bad') }, false);
+    expect(await again.exited).toBe(2);
+    expect(again.stderr()).toMatch(/DATABASE_URL/);
+  });
+
+  it('starts on embedded PostgreSQL inside a 0700 directory, logs JSON without secrets, and shuts down gracefully', async () => {
+    const privateDir = path.join(tmp, 'private');
+    fs.mkdirSync(privateDir, { mode: 0o700 });
+    const dataDir = path.join(privateDir, 'data');
+    const before = postmasters();
+    const started = Date.now();
+    const server = await launch({ BERTH_DATA_DIR: dataDir, LOG_LEVEL: 'info' });
+    expect(newSince(before)).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect((await request(server.port, 'GET', '/readyz')).status).toBe(200);
+
+    const tagged = await request(server.port, 'GET', '/v2/?token=sekrit-query', { Authorization: 'Basic c2VrcmV0LWhlYWRlcg==', 'X-Request-Id': 'trace-123' });
+    expect(tagged.headers['x-request-id']).toBe('trace-123');
+
+    // An upload in flight when SIGTERM arrives is allowed to finish.
+    const start = await request(server.port, 'POST', '/v2/proc/test/blobs/uploads/');
+    expect(start.status).toBe(202);
+    const payload = Buffer.alloc(256 * 1024, 7);
+    const digest = `sha256:${createHash('sha256').update(payload).digest('hex')}`;
+    const finished = new Promise<number>((resolve, reject) => {
+      const req = http.request(
+        { host: '127.0.0.1', port: server.port, method: 'PUT', path: `${start.headers.location}?digest=${digest}`, headers: { 'Content-Length': payload.length } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        },
+      );
+      req.on('error', reject);
+      req.write(payload.subarray(0, 1024));
+      setTimeout(() => {
+        server.child.kill('SIGTERM');
+        setTimeout(() => req.end(payload.subarray(1024)), 500);
+      }, 200);
+    });
+    expect(await finished).toBe(201);
+    expect(await server.exited).toBe(0);
+    expect(newSince(before)).toEqual([]);
+
+    const lines = server.stdout().trim().split('\n');
+    const entries = lines.map((line) => JSON.parse(line));
+    const requestLines = entries.filter((e) => e.req);
+    expect(requestLines.length).toBeGreaterThanOrEqual(3);
+    for (const e of requestLines) expect(typeof e.req.id).toBe('string');
+    expect(requestLines.some((e) => e.req.id === 'trace-123')).toBe(true);
+    expect(server.stdout()).not.toMatch(/sekrit|c2VrcmV0/);
+  });
+
+  it('cleans up a PostgreSQL left running by a killed server and starts again', async () => {
+    const dataDir = path.join(tmp, 'killed');
+    const before = postmasters();
+    const first = await launch({ BERTH_DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(newSince(before)).toHaveLength(1);
+    const second = await launch({ BERTH_DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+    expect(second.stdout()).toMatch(/left running by an earlier Berth/);
+    expect((await request(second.port, 'GET', '/readyz')).status).toBe(200);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+    expect(newSince(before)).toEqual([]);
+  });
+});
