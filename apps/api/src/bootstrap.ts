@@ -111,11 +111,13 @@ function serveWebConsole(app: NestExpressApplication, config: BerthConfig): void
   const dir = config.webDir ?? findWebDist();
   if (!dir) return;
   const index = path.join(dir, 'index.html');
-  app.use(express.static(dir, { index: false, maxAge: '1h' }));
+  const files = express.static(dir, { index: false, maxAge: '1h' });
+  // Registered before Nest's routes, so server paths must skip it without touching the disk.
+  const isServerPath = (p: string) => SERVER_PREFIXES.some((prefix) => p === prefix || p.startsWith(`${prefix}/`));
   app.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || SERVER_PREFIXES.some((p) => req.path === p || req.path.startsWith(`${p}/`))) return next();
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || isServerPath(req.path)) return next();
     res.locals.route = '/ (console)';
-    res.sendFile(index);
+    files(req, res, () => res.sendFile(index));
   });
 }
 

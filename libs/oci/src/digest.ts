@@ -40,13 +40,11 @@ export function parseDigest(input: string): ParsedDigest {
   return { algorithm, hex, digest: input };
 }
 
+const CANONICAL = /^(?:sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$/;
+
+/** True for exactly what parseDigest accepts; cheap (no exception) because manifest GETs ask it for every tag. */
 export function isDigest(input: string): boolean {
-  try {
-    parseDigest(input);
-    return true;
-  } catch {
-    return false;
-  }
+  return typeof input === 'string' && CANONICAL.test(input);
 }
 
 export function digestOf(content: Buffer | Uint8Array | string, algorithm: DigestAlgorithm = 'sha256'): string {
