@@ -48,6 +48,6 @@ describe('operations endpoints', () => {
     expect(deep.headers.get('content-type')).toMatch(/text\/html/);
     const v2 = await fetch(`${berth.url}/v2/nope/tags/list`);
     expect(v2.status).toBe(404);
-    expect((await v2.json()).errors[0].code).toBe('NAME_UNKNOWN');
+    expect(((await v2.json()) as { errors: { code: string }[] }).errors[0].code).toBe('NAME_UNKNOWN');
   });
 });

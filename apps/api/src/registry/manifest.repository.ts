@@ -116,7 +116,8 @@ export class ManifestRepository {
       await db.query(
         `INSERT INTO manifest_child (parent_id, position, child_digest, media_type, size, platform, is_attestation)
          SELECT $1, c.ord - 1, c.digest, c.media_type, c.size, c.platform, c.is_attestation
-         FROM jsonb_to_recordset($2::jsonb) WITH ORDINALITY AS c(digest text, media_type text, size bigint, platform jsonb, is_attestation boolean, ord bigint)`,
+         FROM ROWS FROM (jsonb_to_recordset($2::jsonb) AS (digest text, media_type text, size bigint, platform jsonb, is_attestation boolean))
+           WITH ORDINALITY AS c(digest, media_type, size, platform, is_attestation, ord)`,
         [
           id,
           JSON.stringify(
