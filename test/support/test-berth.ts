@@ -60,3 +60,8 @@ export async function startTestBerth(env: Record<string, string> = {}): Promise<
   };
   return handle;
 }
+
+/** A second Berth process-equivalent on the same database and storage, as another replica would be. */
+export async function startReplica(of: TestBerth): Promise<RunningBerth> {
+  return startBerth({ ...of.config, port: 0 });
+}

@@ -138,16 +138,16 @@ export class ManifestRepository {
     );
   }
 
-  async deleteByDigest(repository: string, digest: string): Promise<boolean> {
-    const rows = await this.dataSource.query(
+  async deleteByDigest(repository: string, digest: string, db: Queryable = this.dataSource): Promise<boolean> {
+    const rows = await db.query(
       `DELETE FROM manifest m USING repository r WHERE m.repository_id = r.id AND r.name = $1 AND m.digest = $2 RETURNING m.id`,
       [repository, digest],
     );
     return returnedRows(rows).length > 0;
   }
 
-  async deleteTag(repository: string, tag: string): Promise<boolean> {
-    const rows = await this.dataSource.query(
+  async deleteTag(repository: string, tag: string, db: Queryable = this.dataSource): Promise<boolean> {
+    const rows = await db.query(
       `DELETE FROM tag t USING repository r WHERE t.repository_id = r.id AND r.name = $1 AND t.name = $2 RETURNING t.id`,
       [repository, tag],
     );

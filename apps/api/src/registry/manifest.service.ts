@@ -16,8 +16,10 @@ import {
 } from '@berth/oci';
 import { BlobRepository } from './blob.repository';
 import { CatalogRepository } from './catalog.repository';
+import { ManifestCache } from './manifest-cache';
 import { ManifestRepository, ManifestRow } from './manifest.repository';
 import { PullRecorder } from './pull-recorder.service';
+import { RegistryChangeFeed } from './registry-change-feed';
 
 export interface StoredManifest {
   digest: string;
@@ -45,6 +47,8 @@ export class ManifestService {
     private readonly blobs: BlobRepository,
     private readonly catalog: CatalogRepository,
     private readonly pulls: PullRecorder,
+    private readonly cache: ManifestCache,
+    private readonly changes: RegistryChangeFeed,
   ) {}
 
   /**
@@ -53,15 +57,21 @@ export class ManifestService {
    */
   async fetch(name: string, reference: string, accept: string | string[] | undefined, withContent: boolean): Promise<StoredManifest> {
     const byDigest = isDigest(reference);
-    let row = byDigest
-      ? await this.manifests.findByDigest(name, reference, withContent)
-      : await this.manifests.findByTag(name, reference, withContent);
+    let row = this.cache.get(name, reference) ?? (await this.lookup(name, reference, byDigest));
     if (!row) throw OciErrors.manifestUnknown(`manifest ${reference} is unknown to ${name}`, { name, reference });
     if (!accepts(accept, row.mediaType)) {
       row = await this.fallbackForOldClient(row, byDigest, accept, withContent);
     }
     if (withContent) this.pulls.record(row.repositoryId, row.id, row.tagId);
-    return { digest: row.digest, mediaType: row.mediaType, size: row.size, content: row.content };
+    return { digest: row.digest, mediaType: row.mediaType, size: row.size, content: withContent ? row.content : undefined };
+  }
+
+  /** Reads through to the database and keeps the row (with content) for the next pull. */
+  private async lookup(name: string, reference: string, byDigest: boolean): Promise<ManifestRow | undefined> {
+    const generation = this.cache.generation(name);
+    const row = byDigest ? await this.manifests.findByDigest(name, reference, true) : await this.manifests.findByTag(name, reference, true);
+    if (row) this.cache.set(name, reference, row, generation);
+    return row;
   }
 
   private async fallbackForOldClient(
@@ -121,7 +131,9 @@ export class ManifestService {
       );
       if (!byDigest) await this.manifests.upsertTag(repository.id, reference, manifestId, tx);
       await this.catalog.markPushed(repository.id, tx);
+      await this.changes.publish(name, tx);
     });
+    this.changes.changedLocally(name);
     return { digest, subject: manifest.subject?.digest };
   }
 
@@ -155,7 +167,12 @@ export class ManifestService {
 
   /** DELETE by digest removes the manifest and its tags; by tag removes only that tag. */
   async remove(name: string, reference: string): Promise<void> {
-    const removed = isDigest(reference) ? await this.manifests.deleteByDigest(name, reference) : await this.manifests.deleteTag(name, reference);
+    const removed = await this.dataSource.transaction(async (tx) => {
+      const done = isDigest(reference) ? await this.manifests.deleteByDigest(name, reference, tx) : await this.manifests.deleteTag(name, reference, tx);
+      if (done) await this.changes.publish(name, tx);
+      return done;
+    });
+    this.changes.changedLocally(name);
     if (!removed) throw OciErrors.manifestUnknown(`manifest ${reference} is unknown to ${name}`, { name, reference });
   }
 

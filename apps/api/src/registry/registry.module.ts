@@ -1,17 +1,28 @@
-import { Module } from '@nestjs/common';
+import { Module, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { BlobRepository } from './blob.repository';
 import { BlobService } from './blob.service';
 import { CatalogRepository } from './catalog.repository';
+import { malformedRegistryPath } from './http/malformed-path';
+import { ManifestCache } from './manifest-cache';
 import { ManifestRepository } from './manifest.repository';
 import { ManifestService } from './manifest.service';
 import { PullRecorder } from './pull-recorder.service';
+import { RegistryChangeFeed } from './registry-change-feed';
 import { RegistryController } from './registry.controller';
 import { UploadRepository } from './upload.repository';
 import { UploadService } from './upload.service';
 
 @Module({
   controllers: [RegistryController],
-  providers: [BlobRepository, CatalogRepository, ManifestRepository, UploadRepository, BlobService, UploadService, ManifestService, PullRecorder],
+  providers: [BlobRepository, CatalogRepository, ManifestRepository, UploadRepository, BlobService, UploadService, ManifestService, PullRecorder, RegistryChangeFeed, ManifestCache],
   exports: [UploadRepository, PullRecorder],
 })
-export class RegistryModule {}
+export class RegistryModule implements OnModuleInit {
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
+  /** Runs after the routes are registered and before Nest's own error handler, which would answer outside the envelope. */
+  onModuleInit(): void {
+    this.adapterHost.httpAdapter.use(malformedRegistryPath);
+  }
+}
