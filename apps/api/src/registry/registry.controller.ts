@@ -57,7 +57,7 @@ export class RegistryController {
   private async catalogList(req: Request, res: Response): Promise<void> {
     const { n, last } = page(req, 1000);
     const names = await this.catalog.listNames(n + 1, last);
-    const more = names.length > n;
+    const more = names.length > n && n > 0;
     const repositories = names.slice(0, n);
     if (more) res.setHeader('Link', `</v2/_catalog?n=${n}&last=${encodeURIComponent(repositories[n - 1])}>; rel="next"`);
     res.status(200).json({ repositories });
@@ -109,6 +109,8 @@ export class RegistryController {
       res.setHeader('Content-Range', `bytes */${blob.size}`);
       throw new RegistryError('BLOB_UNKNOWN', 'requested range not satisfiable', { status: 416, detail: { size: blob.size } });
     }
+    // Opened before any success header is set, so a blob storage lost fails as a plain, uncacheable 404.
+    const stream = req.method === 'HEAD' ? undefined : await this.blobs.open(blob, range);
     res.setHeader('Content-Type', blob.mediaType ?? 'application/octet-stream');
     res.setHeader('Docker-Content-Digest', blob.digest);
     res.setHeader('ETag', `"${blob.digest}"`);
@@ -122,8 +124,7 @@ export class RegistryController {
       res.setHeader('Content-Length', blob.size);
       res.status(200);
     }
-    if (req.method === 'HEAD') return void res.end();
-    const stream = await this.blobs.open(blob, range);
+    if (!stream) return void res.end();
     await pipeline(stream, res).catch(() => res.destroy());
   }
 
@@ -191,7 +192,7 @@ function query(req: Request, key: string): string | undefined {
 /** `n` and `last` pagination; a missing or malformed `n` means the default page. */
 function page(req: Request, fallback: number): { n: number; last?: string } {
   const raw = query(req, 'n');
-  const parsed = raw === undefined ? NaN : Number(raw);
+  const parsed = raw === undefined || raw.trim() === '' ? NaN : Number(raw);
   const n = Number.isInteger(parsed) && parsed >= 0 ? Math.min(parsed, MAX_PAGE) : fallback;
   return { n, last: query(req, 'last') || undefined };
 }

@@ -2,6 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Queryable, returnedRows } from '../database/queryable';
 
+// Session ids are issued as UUIDs (the column's type); any other id names no session and must not reach the cast.
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export interface UploadRow {
   id: string;
   repositoryName: string;
@@ -18,6 +21,7 @@ export class UploadRepository {
   }
 
   async find(id: string, repositoryName: string): Promise<UploadRow | undefined> {
+    if (!UUID.test(id)) return undefined;
     const rows = await this.dataSource.query(
       'SELECT id::text AS id, repository_name AS "repositoryName", created_at AS "createdAt" FROM upload WHERE id = $1 AND repository_name = $2',
       [id, repositoryName],

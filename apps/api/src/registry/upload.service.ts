@@ -1,5 +1,5 @@
 import { createHash, Hash, randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
@@ -160,14 +160,15 @@ export class UploadService {
    */
   private async write(id: string, size: number, body: UploadBody, fsync: boolean): Promise<number> {
     const max = this.config.uploadMaxBytes;
-    if (max !== undefined && size + (body.length ?? 0) > max) {
-      throw OciErrors.sizeInvalid(`blob exceeds the ${max}-byte limit of this registry`, undefined, { status: 413 });
-    }
+    const tooLarge = () => OciErrors.sizeInvalid(`blob exceeds the ${max}-byte limit of this registry`, undefined, { status: 413 });
+    if (max !== undefined && size + (body.length ?? 0) > max) throw tooLarge();
     const state = await this.hashAt(id, size);
     const writer = await this.storage.writer(BlobLayout.uploadData(id), true);
     body.stream.on('data', (chunk: Buffer) => state.hash.update(chunk));
     try {
-      await pipeline(body.stream, writer);
+      // A body without Content-Length could not be checked above: cap it as it streams.
+      if (max !== undefined && body.length === undefined) await pipeline(body.stream, byteLimit(max - size, tooLarge), writer);
+      else await pipeline(body.stream, writer);
     } catch (err) {
       this.hashes.delete(id);
       await writer.close().catch(() => undefined);
@@ -223,6 +224,24 @@ export class UploadService {
     await this.uploads.delete(id);
     await this.storage.delete(BlobLayout.uploadDir(id)).catch(ignoreNotFound);
   }
+}
+
+/**
+ * Passes at most `room` bytes. Past that it reads and drops the rest, so the connection stays usable
+ * for the error response, and fails once the body has ended.
+ */
+function byteLimit(room: number, error: () => Error): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      const fits = seen + chunk.length <= room;
+      seen += chunk.length;
+      callback(null, fits ? chunk : undefined);
+    },
+    flush(callback) {
+      callback(seen > room ? error() : null);
+    },
+  });
 }
 
 function ignoreNotFound(err: unknown): void {
