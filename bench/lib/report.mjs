@@ -58,7 +58,7 @@ function rowDefinitions(opts) {
 
 function errorOf(result, id) {
   const key = { manifestNon2xx: 'manifest', peakRss: 'memory', sampledRss: 'memory', treeRss: 'memory', bigAggregate: 'memory', manifestGet: 'manifest' }[id] ?? id;
-  return result?.[key]?.error;
+  return result?.error ?? result?.[key]?.error;
 }
 
 function verdict(def, berth, dist, berthError) {
