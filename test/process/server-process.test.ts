@@ -152,4 +152,24 @@ describe('the server process', () => {
     expect(await second.exited).toBe(0);
     expect(newSince(before)).toEqual([]);
   });
+
+  it('still stops its PostgreSQL when an impatient second Ctrl-C makes it exit without waiting', async () => {
+    const before = postmasters();
+    const server = await launch({ BERTH_DATA_DIR: path.join(tmp, 'impatient'), LOG_LEVEL: 'warn' });
+    expect(newSince(before)).toHaveLength(1);
+    // A request left open keeps the graceful shutdown waiting, so the second signal finds it under way.
+    const upload = await request(server.port, 'POST', '/v2/a/b/blobs/uploads/');
+    const held = http.request({ host: '127.0.0.1', port: server.port, method: 'PATCH', path: String(upload.headers.location), headers: { 'Content-Length': 100 } });
+    held.on('error', () => undefined);
+    held.write('x');
+    await new Promise((r) => setTimeout(r, 200));
+    server.child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(server.child.exitCode).toBeNull();
+    server.child.kill('SIGINT');
+    expect(await server.exited).toBe(1);
+    const deadline = Date.now() + 10_000;
+    while (newSince(before).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(newSince(before)).toEqual([]);
+  });
 });

@@ -20,6 +20,8 @@ export interface RunningBerth {
   dataSource: DataSource;
   /** Graceful: stop accepting, let in-flight requests finish (or abort them after the timeout), flush, close the database, stop Postgres last. */
   close(): Promise<void>;
+  /** For an impatient second Ctrl-C: no waiting, but the embedded PostgreSQL is still told to stop. */
+  abort(): void;
 }
 
 /** Paths the built console is served under; everything else unknown falls back to the SPA's index.html. */
@@ -81,6 +83,7 @@ export async function startBerth(config: BerthConfig): Promise<RunningBerth> {
         await dataSource.destroy().catch(() => undefined);
         await embedded?.stop();
       })()),
+    abort: () => embedded?.signalStop(),
   };
 }
 

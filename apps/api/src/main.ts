@@ -26,6 +26,7 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) {
       process.stderr.write(`${signal} again: exiting without waiting\n`);
+      berth.abort();
       process.exit(1);
     }
     stopping = true;

@@ -138,6 +138,11 @@ export class EmbeddedPostgres {
     throw new Error(`embedded PostgreSQL did not accept connections within 60 s: ${String(lastError)}`);
   }
 
+  /** For a process about to exit without waiting: asks the postmaster for a fast shutdown it completes alone. */
+  signalStop(): void {
+    this.child?.kill('SIGINT');
+  }
+
   /** Fast shutdown: rolls back open transactions, then waits for the postmaster to exit. */
   async stop(): Promise<void> {
     const child = this.child;
