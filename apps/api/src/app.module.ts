@@ -1,9 +1,7 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { BERTH_CONFIG, BerthConfig } from './config/config';
 import { HealthController } from './health/health.controller';
-import { loggingParams } from './observability/logging';
 import { MetricsController } from './observability/metrics.controller';
 import { metricsMiddleware } from './observability/metrics.middleware';
 import { MetricsService } from './observability/metrics.service';
@@ -27,7 +25,7 @@ export class AppModule implements NestModule {
     };
     return {
       module: AppModule,
-      imports: [core, LoggerModule.forRoot(loggingParams(config)), StorageModule, RegistryModule],
+      imports: [core, StorageModule, RegistryModule],
       controllers: [HealthController, MetricsController],
       providers: [MetricsService],
     };

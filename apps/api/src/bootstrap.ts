@@ -5,13 +5,12 @@ import path from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express';
 import express from 'express';
-import { Logger } from 'nestjs-pino';
-import pino from 'pino';
 import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { BerthConfig } from './config/config';
 import { createDataSource, runMigrations } from './database/data-source';
 import { EmbeddedPostgres } from './database/embedded-postgres';
+import { createRootLogger, NestPinoLogger, requestLogging } from './observability/logging';
 
 export interface RunningBerth {
   url: string;
@@ -28,7 +27,8 @@ export interface RunningBerth {
 const SERVER_PREFIXES = ['/v2', '/api', '/service', '/metrics', '/healthz', '/readyz'];
 
 export async function startBerth(config: BerthConfig): Promise<RunningBerth> {
-  const log = pino({ level: config.logLevel, base: { component: 'boot' } });
+  const logger = createRootLogger(config.logLevel);
+  const log = logger.child({ context: 'boot' });
   let embedded: EmbeddedPostgres | undefined;
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
@@ -50,23 +50,25 @@ export async function startBerth(config: BerthConfig): Promise<RunningBerth> {
     throw err;
   }
 
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, dataSource), new ExpressAdapter(express()), {
+  const server = express();
+  // First of all middleware, so every later log line of a request carries its id.
+  server.use(requestLogging(logger));
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, dataSource), new ExpressAdapter(server), {
     // /v2 bodies are blobs and manifests: they are streamed by the handlers, never parsed globally.
     bodyParser: false,
-    bufferLogs: true,
+    logger: new NestPinoLogger(logger),
   });
-  app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   serveWebConsole(app, config);
   await app.listen(config.port, config.host);
 
-  const server = app.getHttpServer() as Server;
+  const http = app.getHttpServer() as Server;
   // Uploads can be slow: no whole-request timeout, but a bound on idle sockets.
-  server.requestTimeout = 0;
-  server.keepAliveTimeout = 65_000;
-  const inFlight = trackInFlight(server);
-  const port = (server.address() as { port: number }).port;
+  http.requestTimeout = 0;
+  http.keepAliveTimeout = 65_000;
+  const inFlight = trackInFlight(http);
+  const port = (http.address() as { port: number }).port;
   let closing: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}`,
@@ -75,10 +77,10 @@ export async function startBerth(config: BerthConfig): Promise<RunningBerth> {
     dataSource,
     close: () =>
       (closing ??= (async () => {
-        server.close();
-        server.closeIdleConnections();
+        http.close();
+        http.closeIdleConnections();
         await inFlight.drained(config.shutdownTimeoutMs);
-        server.closeAllConnections();
+        http.closeAllConnections();
         await app.close();
         await dataSource.destroy().catch(() => undefined);
         await embedded?.stop();

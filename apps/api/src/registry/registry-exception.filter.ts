@@ -26,8 +26,8 @@ export class RegistryExceptionFilter implements ExceptionFilter {
       res.destroy();
       return;
     } else {
-      const requestId = String(req.id ?? '');
-      this.logger.error({ err: exception, requestId }, 'unhandled registry error');
+      const requestId = String((req as Request & { id?: string }).id ?? '');
+      this.logger.error({ msg: 'unhandled registry error', err: exception, requestId });
       error = OciErrors.unknown('internal server error', { requestId });
     }
     res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
