@@ -21,6 +21,17 @@ export interface FileWriter extends Writable {
   close(): Promise<void>;
 }
 
+/**
+ * Positional reads into buffers the caller owns, so a caller streaming a multi-GiB blob can reuse a few
+ * buffers instead of allocating one per chunk (the garbage they leave costs more than the copy).
+ */
+export interface RandomAccessFile {
+  readonly size: number;
+  /** Reads up to `into.length` bytes at `position`; 0 at or past the end. */
+  read(into: Buffer, position: number): Promise<number>;
+  close(): Promise<void>;
+}
+
 export interface StorageDriver {
   readonly name: string;
   /** Whole content of a small file. */
@@ -29,6 +40,8 @@ export interface StorageDriver {
   putContent(path: string, content: Buffer): Promise<void>;
   /** Ranged read; InvalidOffsetError if offset is negative or beyond the size. */
   reader(path: string, offset?: number, length?: number): Promise<Readable>;
+  /** Opens a file for positional reads; PathNotFoundError if missing or a directory. */
+  openFile(path: string): Promise<RandomAccessFile>;
   /** Creates parent directories; append=false truncates. */
   writer(path: string, append: boolean): Promise<FileWriter>;
   stat(path: string): Promise<FileInfo>;

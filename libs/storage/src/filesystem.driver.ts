@@ -10,6 +10,7 @@ import {
   pathComponents,
   type FileInfo,
   type FileWriter,
+  type RandomAccessFile,
   type StorageDriver,
 } from './driver';
 import { InvalidOffsetError, InvalidPathError, PathNotFoundError, StorageError } from './errors';
@@ -89,6 +90,28 @@ export class FilesystemDriver implements StorageDriver {
         ...(length === undefined ? {} : { end: offset + length - 1 }),
         highWaterMark: READ_HIGH_WATER_MARK,
       });
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      throw readError(error, path);
+    }
+  }
+
+  async openFile(path: string): Promise<RandomAccessFile> {
+    const full = this.fullPath(path);
+    let handle: FileHandle;
+    try {
+      handle = await open(full, 'r');
+    } catch (error) {
+      throw readError(error, path);
+    }
+    try {
+      const info = await handle.stat();
+      if (info.isDirectory()) throw new PathNotFoundError(path);
+      return {
+        size: info.size,
+        read: async (into, position) => (await handle.read(into, 0, into.length, position)).bytesRead,
+        close: () => handle.close(),
+      };
     } catch (error) {
       await handle.close().catch(() => undefined);
       throw readError(error, path);

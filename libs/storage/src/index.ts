@@ -8,6 +8,7 @@ export {
   PATH_COMPONENT_PATTERN,
   type FileInfo,
   type FileWriter,
+  type RandomAccessFile,
   type StorageDriver,
 } from './driver';
 export { InvalidOffsetError, InvalidPathError, PathNotFoundError, StorageError } from './errors';

@@ -6,6 +6,7 @@ import {
   pathComponents,
   type FileInfo,
   type FileWriter,
+  type RandomAccessFile,
   type StorageDriver,
 } from './driver';
 import { InvalidOffsetError, InvalidPathError, PathNotFoundError, StorageError } from './errors';
@@ -44,6 +45,17 @@ export class InMemoryDriver implements StorageDriver {
     if (offset > file.size) throw new InvalidOffsetError(path, offset, `offset beyond size ${file.size}`);
     const end = length === undefined ? file.size : Math.min(file.size, offset + length);
     return bufferReadable(fileContent(file).subarray(offset, end));
+  }
+
+  async openFile(path: string): Promise<RandomAccessFile> {
+    checkPath(path);
+    // A snapshot, as an open file descriptor keeps reading the inode it opened.
+    const content = fileContent(this.findFile(path));
+    return {
+      size: content.length,
+      read: async (into, position) => (position >= content.length ? 0 : content.copy(into, 0, position, position + into.length)),
+      close: async () => undefined,
+    };
   }
 
   async writer(path: string, append: boolean): Promise<FileWriter> {

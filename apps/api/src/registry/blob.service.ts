@@ -1,11 +1,10 @@
-import { Readable } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { OciErrors } from '@berth/oci';
-import { PathNotFoundError, StorageDriver } from '@berth/storage';
+import { PathNotFoundError, RandomAccessFile, StorageDriver } from '@berth/storage';
 import { STORAGE_DRIVER } from '../storage/storage.module';
 import { BlobLayout } from './blob-layout';
 import { BlobRepository } from './blob.repository';
-import { ByteRange } from './http/ranges';
+import { bufferFile } from './http/send-file';
 import { ManifestRepository } from './manifest.repository';
 
 export interface BlobDescription {
@@ -35,11 +34,11 @@ export class BlobService {
     throw OciErrors.blobUnknown(`blob ${digest} is unknown to ${name}`, { digest });
   }
 
-  async open(blob: BlobDescription, range?: ByteRange): Promise<Readable> {
-    if (blob.content) return Readable.from([range ? blob.content.subarray(range.start, range.end + 1) : blob.content]);
+  /** The blob's bytes for positional reads; a manifest served as a blob is read from memory. */
+  async open(blob: BlobDescription): Promise<RandomAccessFile> {
+    if (blob.content) return bufferFile(blob.content);
     try {
-      const length = range ? range.end - range.start + 1 : undefined;
-      return await this.storage.reader(BlobLayout.blobData(blob.digest), range?.start ?? 0, length);
+      return await this.storage.openFile(BlobLayout.blobData(blob.digest));
     } catch (err) {
       if (err instanceof PathNotFoundError) {
         // The database knows the blob but storage lost it: report it missing rather than fail obscurely.

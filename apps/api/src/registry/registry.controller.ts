@@ -1,5 +1,4 @@
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { All, Controller, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { isMethodAllowed, isRegistryError, matchRegistryRoute, MAX_MANIFEST_BYTES, OciErrors, parseDigest, RegistryError, RegistryRoute } from '@berth/oci';
@@ -7,6 +6,7 @@ import { BlobService } from './blob.service';
 import { CatalogRepository } from './catalog.repository';
 import { parseContentRange, parseRangeHeader, uploadRangeHeader } from './http/ranges';
 import { readBodyLimited, requestBody } from './http/request-body';
+import { sendFile } from './http/send-file';
 import { ManifestService } from './manifest.service';
 import { RegistryExceptionFilter } from './registry-exception.filter';
 import { UploadBody, UploadService, UploadState } from './upload.service';
@@ -110,7 +110,7 @@ export class RegistryController {
       throw new RegistryError('BLOB_UNKNOWN', 'requested range not satisfiable', { status: 416, detail: { size: blob.size } });
     }
     // Opened before any success header is set, so a blob storage lost fails as a plain, uncacheable 404.
-    const stream = req.method === 'HEAD' ? undefined : await this.blobs.open(blob, range);
+    const file = req.method === 'HEAD' ? undefined : await this.blobs.open(blob);
     res.setHeader('Content-Type', blob.mediaType ?? 'application/octet-stream');
     res.setHeader('Docker-Content-Digest', blob.digest);
     res.setHeader('ETag', `"${blob.digest}"`);
@@ -124,8 +124,8 @@ export class RegistryController {
       res.setHeader('Content-Length', blob.size);
       res.status(200);
     }
-    if (!stream) return void res.end();
-    await pipeline(stream, res).catch(() => res.destroy());
+    if (!file) return void res.end();
+    await sendFile(file, range ?? { start: 0, end: blob.size - 1 }, res);
   }
 
   private async startUpload(name: string, req: Request, res: Response): Promise<void> {

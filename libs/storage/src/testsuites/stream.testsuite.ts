@@ -16,6 +16,7 @@ const TEXT = Buffer.from('0123456789abcdefghij');
 
 export function describeStreams(driver: CurrentDriver): void {
   describeReader(driver);
+  describeRandomAccess(driver);
   describeWriter(driver);
   describeLargeFiles(driver);
 }
@@ -235,6 +236,43 @@ function describeLargeFiles(driver: CurrentDriver): void {
       for (const [i, body] of bodies.entries()) {
         expect(sha256(await driver().getContent(`/uploads/${i}/data`))).toBe(sha256(body));
       }
+    });
+  });
+}
+
+function describeRandomAccess(driver: CurrentDriver): void {
+  describe('openFile', () => {
+    it('reads at any position into the caller\'s buffer, 0 at the end', async () => {
+      const content = Buffer.from('0123456789');
+      await driver().putContent('/ra/file', content);
+      const file = await driver().openFile('/ra/file');
+      try {
+        expect(file.size).toBe(10);
+        const into = Buffer.alloc(4);
+        expect(await file.read(into, 3)).toBe(4);
+        expect(into.toString()).toBe('3456');
+        expect(await file.read(into, 8)).toBe(2);
+        expect(into.subarray(0, 2).toString()).toBe('89');
+        expect(await file.read(into, 10)).toBe(0);
+      } finally {
+        await file.close();
+      }
+    });
+
+    it('keeps reading what it opened when the path is replaced', async () => {
+      await driver().putContent('/ra/swap', Buffer.from('old!'));
+      const file = await driver().openFile('/ra/swap');
+      await driver().putContent('/ra/swap', Buffer.from('new!'));
+      const into = Buffer.alloc(4);
+      await file.read(into, 0);
+      await file.close();
+      expect(into.toString()).toBe('old!');
+    });
+
+    it('throws PathNotFoundError for a missing file or a directory', async () => {
+      await expectStorageError(driver().openFile('/ra/missing'), PathNotFoundError, '/ra/missing');
+      await driver().putContent('/ra/dir/child', Buffer.from('x'));
+      await expectStorageError(driver().openFile('/ra/dir'), PathNotFoundError, '/ra/dir');
     });
   });
 }
