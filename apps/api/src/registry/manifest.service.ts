@@ -176,6 +176,11 @@ export class ManifestService {
     if (!removed) throw OciErrors.manifestUnknown(`manifest ${reference} is unknown to ${name}`, { name, reference });
   }
 
+  /** Repositories holding at least one manifest, in byte order. */
+  async repositories(limit: number, last: string | undefined): Promise<string[]> {
+    return this.catalog.listNames(limit, last);
+  }
+
   async tags(name: string, limit: number, last: string | undefined): Promise<string[]> {
     const repository = await this.catalog.findByName(name);
     if (!repository) throw OciErrors.nameUnknown(`repository ${name} is not known`, { name });

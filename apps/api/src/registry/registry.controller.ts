@@ -3,7 +3,6 @@ import { All, Controller, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { isMethodAllowed, isRegistryError, matchRegistryRoute, MAX_MANIFEST_BYTES, OciErrors, parseDigest, RegistryError, RegistryRoute } from '@berth/oci';
 import { BlobService } from './blob.service';
-import { CatalogRepository } from './catalog.repository';
 import { parseContentRange, parseRangeHeader, uploadRangeHeader } from './http/ranges';
 import { readBodyLimited, requestBody } from './http/request-body';
 import { sendFile } from './http/send-file';
@@ -24,7 +23,6 @@ export class RegistryController {
     private readonly blobs: BlobService,
     private readonly uploads: UploadService,
     private readonly manifests: ManifestService,
-    private readonly catalog: CatalogRepository,
   ) {}
 
   @All(['v2', 'v2/*path'])
@@ -56,7 +54,7 @@ export class RegistryController {
 
   private async catalogList(req: Request, res: Response): Promise<void> {
     const { n, last } = page(req, 1000);
-    const names = await this.catalog.listNames(n + 1, last);
+    const names = await this.manifests.repositories(n + 1, last);
     const more = names.length > n && n > 0;
     const repositories = names.slice(0, n);
     if (more) res.setHeader('Link', `</v2/_catalog?n=${n}&last=${encodeURIComponent(repositories[n - 1])}>; rel="next"`);
