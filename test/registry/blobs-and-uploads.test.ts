@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { expectError, listFiles, RegistryClient, sha256 } from '../support/registry-client';
+import { blobFiles as blobFilesIn, expectError, listFiles, RegistryClient, sha256 } from '../support/registry-client';
 import { startTestBerth, TestBerth } from '../support/test-berth';
 
 const EMPTY_DIGEST = 'sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
@@ -29,10 +29,7 @@ describe('blobs and uploads', () => {
   });
 
   /** Data files under storageDir/blobs for a digest (0 or 1). */
-  async function blobFiles(digest: string): Promise<string[]> {
-    const hex = digest.split(':')[1];
-    return (await listFiles(path.join(berth.storageDir, 'blobs'))).filter((f) => f.includes(hex));
-  }
+  const blobFiles = (digest: string) => blobFilesIn(berth.storageDir, digest);
 
   async function uploadFiles(): Promise<string[]> {
     return listFiles(path.join(berth.storageDir, 'uploads'));

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { eventually, expectError, listFiles, MT, RegistryClient, sendTruncated, sha256 } from '../support/registry-client';
+import { blobFiles as blobFilesIn, eventually, expectError, listFiles, MT, RegistryClient, sendTruncated, sha256 } from '../support/registry-client';
 import { startTestBerth, TestBerth } from '../support/test-berth';
 
 const KiB = 1024;
@@ -18,10 +18,7 @@ describe('failure modes', () => {
     await berth.close();
   });
 
-  async function blobFiles(digest: string): Promise<string[]> {
-    const hex = digest.split(':')[1];
-    return (await listFiles(path.join(berth.storageDir, 'blobs'))).filter((f) => f.includes(hex));
-  }
+  const blobFiles = (digest: string) => blobFilesIn(berth.storageDir, digest);
 
   async function openUploads(name: string): Promise<number> {
     const [row] = await berth.running.dataSource.query('SELECT count(*)::int AS n FROM upload WHERE repository_name = $1', [name]);

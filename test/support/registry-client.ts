@@ -295,3 +295,9 @@ export class RegistryClient {
     return { ...pushed, config, layers: [layer] };
   }
 }
+
+/** Data files under a storage root's blobs/ for a digest: 0 before a push, exactly 1 after. */
+export async function blobFiles(storageDir: string, digest: string): Promise<string[]> {
+  const hex = digest.split(':')[1];
+  return (await listFiles(`${storageDir}/blobs`)).filter((f) => f.includes(hex));
+}

@@ -67,24 +67,16 @@ export class FilesystemDriver implements StorageDriver {
   }
 
   async reader(path: string, offset = 0, length?: number): Promise<Readable> {
-    const full = this.fullPath(path);
     checkRange(path, offset, length);
-    let handle: FileHandle;
+    const { handle, size } = await this.openRegularFile(path);
     try {
-      handle = await open(full, 'r');
-    } catch (error) {
-      throw readError(error, path);
-    }
-    try {
-      const info = await handle.stat();
-      if (info.isDirectory()) throw new PathNotFoundError(path);
-      if (offset > info.size) throw new InvalidOffsetError(path, offset, `offset beyond size ${info.size}`);
-      if (offset === info.size || length === 0) {
+      if (offset > size) throw new InvalidOffsetError(path, offset, `offset beyond size ${size}`);
+      if (offset === size || length === 0) {
         await handle.close();
         return emptyReadable();
       }
       // The stream owns the handle from here and closes it when done or destroyed.
-      return createReadStream(full, {
+      return createReadStream(this.fullPath(path), {
         fd: handle,
         start: offset,
         ...(length === undefined ? {} : { end: offset + length - 1 }),
@@ -97,6 +89,16 @@ export class FilesystemDriver implements StorageDriver {
   }
 
   async openFile(path: string): Promise<RandomAccessFile> {
+    const { handle, size } = await this.openRegularFile(path);
+    return {
+      size,
+      read: async (into, position) => (await handle.read(into, 0, into.length, position)).bytesRead,
+      close: () => handle.close(),
+    };
+  }
+
+  /** An open handle on a file (not a directory) and its size; the caller owns the handle. */
+  private async openRegularFile(path: string): Promise<{ handle: FileHandle; size: number }> {
     const full = this.fullPath(path);
     let handle: FileHandle;
     try {
@@ -107,11 +109,7 @@ export class FilesystemDriver implements StorageDriver {
     try {
       const info = await handle.stat();
       if (info.isDirectory()) throw new PathNotFoundError(path);
-      return {
-        size: info.size,
-        read: async (into, position) => (await handle.read(into, 0, into.length, position)).bytesRead,
-        close: () => handle.close(),
-      };
+      return { handle, size: info.size };
     } catch (error) {
       await handle.close().catch(() => undefined);
       throw readError(error, path);
