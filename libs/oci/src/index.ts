@@ -7,3 +7,4 @@ export { parseDescriptor, type Descriptor } from './descriptor';
 export * from './manifest';
 export * from './negotiation';
 export * from './routes';
+export * from './scope';
