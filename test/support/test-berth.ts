@@ -6,6 +6,9 @@ import { Client } from 'pg';
 import { startBerth, RunningBerth } from '../../apps/api/src/bootstrap';
 import { BerthConfig, loadConfig } from '../../apps/api/src/config/config';
 
+/** The password of `admin` in every test Berth. */
+export const TEST_ADMIN_PASSWORD = 'admin-password-for-tests';
+
 export interface TestBerth {
   url: string;
   /** host:port, for registry clients. */
@@ -38,6 +41,7 @@ export async function startTestBerth(env: Record<string, string> = {}): Promise<
     BERTH_DATA_DIR: dataDir,
     LOG_LEVEL: process.env.BERTH_TEST_LOG_LEVEL ?? 'silent',
     BERTH_SHUTDOWN_TIMEOUT_SECONDS: '5',
+    BERTH_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
     ...env,
   });
   let running = await startBerth(config);

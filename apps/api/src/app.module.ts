@@ -1,5 +1,6 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { AuthModule } from './auth/auth.module';
 import { BERTH_CONFIG, BerthConfig } from './config/config';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './observability/metrics.controller';
@@ -25,7 +26,7 @@ export class AppModule implements NestModule {
     };
     return {
       module: AppModule,
-      imports: [core, StorageModule, RegistryModule],
+      imports: [core, StorageModule, RegistryModule, AuthModule],
       controllers: [HealthController, MetricsController],
       providers: [MetricsService],
     };

@@ -10,6 +10,7 @@ import { AppModule } from './app.module';
 import { BerthConfig } from './config/config';
 import { createDataSource, runMigrations } from './database/data-source';
 import { EmbeddedPostgres } from './database/embedded-postgres';
+import { ensureInitialAdmin } from './identity/admin-bootstrap';
 import { createRootLogger, NestPinoLogger, requestLogging } from './observability/logging';
 
 export interface RunningBerth {
@@ -44,6 +45,8 @@ export async function startBerth(config: BerthConfig): Promise<RunningBerth> {
     await dataSource.initialize();
     const ran = await runMigrations(dataSource);
     if (ran.length) log.info({ migrations: ran }, 'database migrated');
+    const admin = await ensureInitialAdmin(dataSource, config);
+    if (admin.created) log.info({ generatedPassword: admin.passwordGenerated }, 'created the initial admin user');
   } catch (err) {
     await dataSource.destroy().catch(() => undefined);
     await embedded?.stop();

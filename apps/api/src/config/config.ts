@@ -9,6 +9,15 @@ const optionalString = z
   .transform((v) => (v === '' ? undefined : v))
   .optional();
 
+// Passwords are taken exactly as given: no trimming, which would silently change them.
+const optionalSecret = z
+  .string()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+/** Never echoed back in a configuration error. */
+const SECRET_VARIABLES = new Set(['BERTH_ADMIN_PASSWORD']);
+
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
 /** Every setting Berth reads from the environment; the README's configuration table mirrors this. */
@@ -24,6 +33,11 @@ const envSchema = z.object({
   BERTH_PULL_STATS_FLUSH_SECONDS: z.coerce.number().positive().default(5),
   BERTH_SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().positive().default(25),
   BERTH_UPLOAD_MAX_BYTES: z.coerce.number().int().positive().optional(),
+  // Same minimum as the password policy in identity/user-policy.ts (code points, not UTF-16 units).
+  BERTH_ADMIN_PASSWORD: optionalSecret.refine((v) => v === undefined || [...v].length >= 8, 'must be at least 8 characters'),
+  BERTH_LOGIN_WINDOW_MINUTES: z.coerce.number().positive().default(15),
+  BERTH_LOGIN_MAX_FAILURES_PER_USER: z.coerce.number().int().min(1).default(10),
+  BERTH_LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(30),
 });
 
 export interface BerthConfig {
@@ -40,6 +54,13 @@ export interface BerthConfig {
   shutdownTimeoutMs: number;
   uploadMaxBytes?: number;
   webDir?: string;
+  /** Password for the `admin` user created on first start; undefined means generate one and print it once. */
+  adminPassword?: string;
+  loginLimits: {
+    windowMs: number;
+    maxFailuresPerUser: number;
+    maxFailuresPerAddress: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -50,7 +71,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => {
       const name = i.path.join('.');
-      return `  ${name}=${JSON.stringify(env[name] ?? '')}: ${i.message}`;
+      const shown = SECRET_VARIABLES.has(name) ? '(hidden)' : JSON.stringify(env[name] ?? '');
+      return `  ${name}=${shown}: ${i.message}`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
@@ -68,6 +90,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     pullStatsFlushMs: e.BERTH_PULL_STATS_FLUSH_SECONDS * 1000,
     shutdownTimeoutMs: e.BERTH_SHUTDOWN_TIMEOUT_SECONDS * 1000,
     uploadMaxBytes: e.BERTH_UPLOAD_MAX_BYTES,
+    adminPassword: e.BERTH_ADMIN_PASSWORD,
+    loginLimits: {
+      windowMs: e.BERTH_LOGIN_WINDOW_MINUTES * 60_000,
+      maxFailuresPerUser: e.BERTH_LOGIN_MAX_FAILURES_PER_USER,
+      maxFailuresPerAddress: e.BERTH_LOGIN_MAX_FAILURES_PER_ADDRESS,
+    },
   };
 }
 

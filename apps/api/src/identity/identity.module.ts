@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { CliSecretRepository } from './cli-secret.repository';
+import { CliSecretService } from './cli-secret.service';
+import { LoginAttemptRepository } from './login-attempt.repository';
+import { LoginLimiter } from './login-limiter';
+import { PasswordHasher } from './password-hasher';
+import { UserRepository } from './user.repository';
+import { UserService } from './user.service';
+
+/** Users, their passwords and CLI secrets, and login throttling. Needs the global BERTH_CONFIG and DataSource. */
+@Module({
+  providers: [PasswordHasher, UserRepository, CliSecretRepository, LoginAttemptRepository, LoginLimiter, UserService, CliSecretService],
+  exports: [PasswordHasher, UserService, CliSecretService, LoginLimiter],
+})
+export class IdentityModule {}
