@@ -1,5 +1,6 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { BERTH_CONFIG, BerthConfig } from './config/config';
 import { HealthController } from './health/health.controller';
@@ -26,7 +27,7 @@ export class AppModule implements NestModule {
     };
     return {
       module: AppModule,
-      imports: [core, StorageModule, RegistryModule, AuthModule],
+      imports: [core, AuditModule, StorageModule, RegistryModule, AuthModule],
       controllers: [HealthController, MetricsController],
       providers: [MetricsService],
     };

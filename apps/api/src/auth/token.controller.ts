@@ -2,6 +2,8 @@ import { Controller, Get, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { errorEnvelope, OciErrors, parseScopes } from '@berth/oci';
 import { ANONYMOUS, Principal, principalName } from '../access/principal';
+import { AuditService } from '../audit/audit.service';
+import { RobotService } from '../robots/robot.service';
 import { CredentialService, parseBasicAuth } from './credential.service';
 import { TokenGrantService } from './token-grant.service';
 import { TokenService } from './token.service';
@@ -16,6 +18,7 @@ export class TokenController {
     private readonly credentials: CredentialService,
     private readonly grants: TokenGrantService,
     private readonly tokens: TokenService,
+    private readonly audit: AuditService,
   ) {}
 
   @Get('token')
@@ -25,7 +28,17 @@ export class TokenController {
     let principal: Principal = ANONYMOUS;
     if (req.headers.authorization !== undefined) {
       const basic = parseBasicAuth(req.headers.authorization);
-      const result = basic ? await this.credentials.authenticate(basic.username, basic.secret, req.socket.remoteAddress ?? '') : undefined;
+      const address = req.socket.remoteAddress ?? '';
+      const result = basic ? await this.credentials.authenticate(basic.username, basic.secret, address) : undefined;
+      this.audit.record({
+        actor: basic?.username.slice(0, 128) ?? '(malformed credentials)',
+        actorKind: basic && RobotService.isRobotName(basic.username) ? 'robot' : 'user',
+        action: 'login',
+        resource: 'registry',
+        address,
+        success: result?.ok === true,
+        details: result && !result.ok ? { reason: result.reason === 'rate_limited' ? 'rate_limited' : result.detail } : {},
+      });
       if (!result?.ok) {
         if (result?.reason === 'rate_limited') {
           res.setHeader('Retry-After', String(result.retryAfterSeconds));

@@ -1,0 +1,78 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Queryable } from '../database/queryable';
+
+export interface AuditEvent {
+  actor: string;
+  actorKind: 'user' | 'robot' | 'anonymous' | 'system';
+  /** Dotted verb: `login`, `push`, `pull`, `tag.delete`, `project.create`, `member.update`, `robot.rotate`, ... */
+  action: string;
+  /** What it acted on: `team-a/app:1.0`, `project team-a`, `user ann`. */
+  resource: string;
+  projectId?: string | null;
+  address?: string | null;
+  success: boolean;
+  details?: Record<string, unknown>;
+}
+
+export interface AuditRow extends Required<Omit<AuditEvent, 'projectId' | 'address' | 'details'>> {
+  id: string;
+  at: Date;
+  projectId: string | null;
+  project: string | null;
+  address: string | null;
+  details: Record<string, unknown>;
+}
+
+export interface AuditQuery {
+  projectId?: string;
+  actor?: string;
+  action?: string;
+  offset: number;
+  limit: number;
+}
+
+/** The audit log: append-only rows, newest first. */
+@Injectable()
+export class AuditRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async insertMany(events: AuditEvent[], db: Queryable = this.dataSource): Promise<void> {
+    if (events.length === 0) return;
+    await db.query(
+      `INSERT INTO audit_event (actor, actor_kind, action, resource, project_id, address, success, details)
+       SELECT e.actor, e.actor_kind, e.action, e.resource, e.project_id, e.address, e.success, COALESCE(e.details, '{}'::jsonb)
+       FROM jsonb_to_recordset($1::jsonb) AS e(actor text, actor_kind text, action text, resource text, project_id bigint, address text, success boolean, details jsonb)`,
+      [
+        JSON.stringify(
+          events.map((e) => ({
+            actor: e.actor,
+            actor_kind: e.actorKind,
+            action: e.action,
+            resource: e.resource,
+            project_id: e.projectId ?? null,
+            address: e.address ?? null,
+            success: e.success,
+            details: e.details ?? {},
+          })),
+        ),
+      ],
+    );
+  }
+
+  async query(q: AuditQuery): Promise<{ items: AuditRow[]; total: number }> {
+    const where = `($1::bigint IS NULL OR a.project_id = $1) AND ($2::text IS NULL OR a.actor = $2) AND ($3::text IS NULL OR a.action = $3)`;
+    const params = [q.projectId ?? null, q.actor ?? null, q.action ?? null];
+    const [items, count] = await Promise.all([
+      this.dataSource.query(
+        `SELECT a.id::text AS id, a.at, a.actor, a.actor_kind AS "actorKind", a.action, a.resource, a.project_id::text AS "projectId",
+                p.name AS project, a.address, a.success, a.details
+         FROM audit_event a LEFT JOIN project p ON p.id = a.project_id
+         WHERE ${where} ORDER BY a.at DESC, a.id DESC OFFSET $4 LIMIT $5`,
+        [...params, q.offset, q.limit],
+      ),
+      this.dataSource.query(`SELECT count(*)::int AS n FROM audit_event a WHERE ${where}`, params),
+    ]);
+    return { items, total: count[0].n };
+  }
+}

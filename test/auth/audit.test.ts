@@ -1,0 +1,44 @@
+import { AuditRepository } from '../../apps/api/src/audit/audit.repository';
+import { AuditService } from '../../apps/api/src/audit/audit.service';
+import { startTestBerth, TEST_ADMIN_PASSWORD, TestBerth } from '../support/test-berth';
+
+const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`;
+
+describe('the audit log', () => {
+  let berth: TestBerth;
+  let audit: AuditService;
+  beforeAll(async () => {
+    berth = await startTestBerth();
+    audit = new AuditService(new AuditRepository(berth.running.dataSource));
+  });
+  afterAll(async () => {
+    await berth.close();
+  });
+
+  it('records events in batches and pages through them newest first, filtered by project, actor and action', async () => {
+    const [team] = await berth.running.dataSource.query(`INSERT INTO project (name) VALUES ('audited') RETURNING id::text AS id`);
+    for (let i = 0; i < 5; i++) audit.record({ actor: 'ann', actorKind: 'user', action: 'push', resource: `audited/app:${i}`, projectId: team.id, success: true });
+    audit.record({ actor: 'bob', actorKind: 'user', action: 'tag.delete', resource: 'library/x:1', success: false, details: { reason: 'denied' } });
+    const page = await audit.query({ projectId: team.id, offset: 1, limit: 2 });
+    expect(page.total).toBe(5);
+    expect(page.items.map((e) => e.resource)).toEqual(['audited/app:3', 'audited/app:2']);
+    expect(page.items[0]).toMatchObject({ actor: 'ann', actorKind: 'user', project: 'audited', success: true });
+    const bob = await audit.query({ actor: 'bob', offset: 0, limit: 10 });
+    expect(bob.items).toHaveLength(1);
+    expect(bob.items[0]).toMatchObject({ action: 'tag.delete', success: false, details: { reason: 'denied' } });
+  });
+
+  it('records registry logins, good and failed, with the address and never the secret', async () => {
+    await fetch(`${berth.url}/service/token?service=berth`, { headers: { Authorization: basic('admin', TEST_ADMIN_PASSWORD) } });
+    await fetch(`${berth.url}/service/token?service=berth`, { headers: { Authorization: basic('admin', 'wrong-secret-value') } });
+    let logins: Awaited<ReturnType<AuditService['query']>> = { items: [], total: 0 };
+    for (let i = 0; i < 40 && logins.total < 2; i++) {
+      await new Promise((r) => setTimeout(r, 100)); // the server flushes its buffer every 2 s
+      logins = await audit.query({ action: 'login', actor: 'admin', offset: 0, limit: 10 });
+    }
+    expect(logins.items.map((e) => e.success).sort()).toEqual([false, true]);
+    expect(logins.items[0].address).toMatch(/127\.0\.0\.1/);
+    expect(JSON.stringify(logins.items)).not.toMatch(/wrong-secret-value|admin-password-for-tests/);
+    expect(logins.items.find((e) => !e.success)?.details).toEqual({ reason: 'password: wrong_password' });
+  });
+});
