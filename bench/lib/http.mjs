@@ -40,8 +40,17 @@ export async function writeChunk(req, chunk) {
  * One request. The body is either `body` (Buffer/string) or produced by `writeBody(req)`.
  * A 2xx response body goes to `onData` when given (and is not kept), otherwise it is collected.
  */
+/** Credentials per server (Berth needs them since registry access requires authentication). */
+const authorizations = new Map();
+
+export function setAuthorization(origin, value) {
+  authorizations.set(origin, value);
+}
+
 export function request(origin, method, pathOrLocation, opts = {}) {
-  const { headers = {}, body, writeBody, onData, timeoutMs = 60_000 } = opts;
+  const { body, writeBody, onData, timeoutMs = 60_000, anonymous = false } = opts;
+  const auth = anonymous ? undefined : authorizations.get(origin);
+  const headers = auth && !opts.headers?.Authorization ? { Authorization: auth, ...opts.headers } : (opts.headers ?? {});
   const url = targetUrl(origin, pathOrLocation);
   return new Promise((resolve, reject) => {
     let settled = false;

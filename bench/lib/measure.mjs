@@ -10,11 +10,13 @@ import {
   uploadChunked,
   uploadMonolithic,
 } from './registry-client.mjs';
+import { expectStatus, request } from './http.mjs';
 import { runWrk } from './wrk.mjs';
 
 const MIB = 1024 * 1024;
-export const BLOB_REPO = 'bench';
-export const SMALL_REPO = 'bench/small';
+// In Berth's public `library` project, which exists from the start; distribution takes any name.
+export const BLOB_REPO = 'library/bench';
+export const SMALL_REPO = 'library/bench-small';
 
 const now = () => process.hrtime.bigint();
 const secondsSince = (t0) => Number(process.hrtime.bigint() - t0) / 1e9;
@@ -81,30 +83,45 @@ export async function measureDownload(target, variant, repeat, log) {
   return { samples, getsPerSample, verified: true };
 }
 
-/** Pushes a small image, then wrk on GET /v2/bench/small/manifests/latest: a warm-up, then `repeat` runs. */
+/**
+ * Pushes a small image, then wrk on GET /v2/library/bench-small/manifests/latest: a warm-up, then
+ * `repeat` runs. Against Berth the requests carry a bearer token from its token service, as docker's
+ * do: an anonymous pull token (the public project), and then, reported beside it, an admin's token.
+ */
 export async function measureManifestGet(target, opts, log) {
   await pushSmallImage(target.origin, SMALL_REPO, 'latest');
+  const anonymous = await wrkSeries(target, opts, log, target.usesTokens ? await pullToken(target, true) : undefined, 'manifest GET');
+  if (!target.usesTokens) return anonymous;
+  const admin = await wrkSeries(target, opts, log, await pullToken(target, false), 'manifest GET (admin token)');
+  return { ...anonymous, admin };
+}
+
+async function pullToken(target, anonymous) {
+  const path = `/service/token?service=berth&scope=repository:${SMALL_REPO}:pull`;
+  const res = await request(target.origin, 'GET', path, anonymous ? { anonymous } : { headers: { Authorization: target.basic } });
+  expectStatus(res, 200, 'token request');
+  return `Bearer ${JSON.parse(res.body.toString()).token}`;
+}
+
+async function wrkSeries(target, opts, log, authorization, what) {
   const url = `${target.origin}/v2/${SMALL_REPO}/manifests/latest`;
   const wrk = (seconds) =>
     runWrk(opts.wrkBin, url, {
       threads: opts.wrkThreads,
       connections: opts.wrkConnections,
       seconds,
-      headers: { Accept: OCI_MANIFEST },
+      headers: { Accept: OCI_MANIFEST, ...(authorization ? { Authorization: authorization } : {}) },
     });
   // The first seconds under load are consistently slower (JIT, caches, pools): warm up, untimed.
   const warm = await wrk(Math.min(3, Math.max(1, Math.round(opts.wrkSeconds / 5))));
-  log(`manifest GET warm-up: ${fmt(warm.requestsPerSec)} req/s, non-2xx ${warm.non2xx}`);
+  log(`${what} warm-up: ${fmt(warm.requestsPerSec)} req/s, non-2xx ${warm.non2xx}`);
   const samples = [];
   const runs = [];
   for (let i = 0; i < opts.repeat; i++) {
     const r = await wrk(opts.wrkSeconds);
     samples.push(r.requestsPerSec);
     runs.push({ ...r, raw: undefined });
-    log(
-      `manifest GET ${i + 1}/${opts.repeat}: ${fmt(r.requestsPerSec)} req/s, non-2xx ${r.non2xx}, ` +
-        `latency avg ${r.latencyAvg} max ${r.latencyMax}`,
-    );
+    log(`${what} ${i + 1}/${opts.repeat}: ${fmt(r.requestsPerSec)} req/s, non-2xx ${r.non2xx}, latency avg ${r.latencyAvg} max ${r.latencyMax}`);
   }
   const socketErrors = runs.reduce(
     (sum, r) => sum + r.socketErrors.connect + r.socketErrors.read + r.socketErrors.write + r.socketErrors.timeout,

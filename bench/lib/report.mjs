@@ -38,9 +38,17 @@ function rowDefinitions(opts) {
       goal: { minRatio: 3.0 },
     },
     {
+      id: 'manifestGetAdmin',
+      label: 'Manifest GET by tag, admin bearer token (req/s)',
+      get: (r) => median(r.manifest?.admin?.samples ?? []),
+    },
+    {
       id: 'manifestNon2xx',
       label: 'Manifest GET non-2xx + socket errors',
-      get: (r) => (r.manifest?.samples ? r.manifest.non2xx + r.manifest.socketErrors : undefined),
+      get: (r) =>
+        r.manifest?.samples
+          ? r.manifest.non2xx + r.manifest.socketErrors + (r.manifest.admin ? r.manifest.admin.non2xx + r.manifest.admin.socketErrors : 0)
+          : undefined,
       decimals: 0,
       goal: { berthMax: 0, text: '= 0' },
     },

@@ -1,13 +1,14 @@
 // Starting and stopping the registries under test. Every server binds 127.0.0.1 only and keeps
 // its data in a fresh temporary directory that is removed when it stops.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request } from './http.mjs';
+import { request, setAuthorization } from './http.mjs';
 import { descendantsOf, isAlive } from './proc.mjs';
 
 const LOG_TAIL_CHARS = 16 * 1024;
@@ -142,8 +143,10 @@ export async function startBerth(opts) {
   const port = await freePort();
   const pgPort = await freePort();
   const origin = `http://127.0.0.1:${port}`;
+  const adminPassword = randomBytes(18).toString('base64url');
   const env = {
     ...process.env,
+    BERTH_ADMIN_PASSWORD: adminPassword,
     PORT: String(port),
     HOST: '127.0.0.1',
     BERTH_PUBLIC_URL: origin,
@@ -162,12 +165,24 @@ export async function startBerth(opts) {
     await target.stop();
     throw err;
   }
-  return target;
+  // Like docker: one token for the repositories the bench pushes to, used for every request (300 s, longer than a phase).
+  const basic = `Basic ${Buffer.from(`admin:${adminPassword}`).toString('base64')}`;
+  const scopes = ['library/bench:pull,push,delete', 'library/bench-small:pull,push'].map((s) => `scope=repository:${s}`).join('&');
+  const res = await request(origin, 'GET', `/service/token?service=berth&${scopes}`, { headers: { Authorization: basic } });
+  if (res.status !== 200) throw new Error(`Berth token request answered ${res.status}: ${res.body}`);
+  setAuthorization(origin, `Bearer ${JSON.parse(res.body.toString()).token}`);
+  return { ...target, usesTokens: true, basic };
 }
 
 /** A Berth that someone else started (BERTH_URL); RSS only if BERTH_PID is given. */
 export function externalBerth(opts) {
+  // `user:password` of a Berth account allowed to push to the library project.
+  const credentials = process.env.BERTH_BENCH_CREDENTIALS;
+  const basic = credentials ? `Basic ${Buffer.from(credentials).toString('base64')}` : undefined;
+  if (basic) setAuthorization(opts.berthUrl, basic);
   return {
+    usesTokens: Boolean(credentials),
+    basic,
     name: 'berth',
     origin: opts.berthUrl,
     pid: opts.berthPid,
