@@ -56,3 +56,21 @@ describe('AccessService', () => {
     expect((await service.decide(robot('2', ['pull', 'push', 'delete']), 'team-a', 'manage_members')).outcome).toBe('deny');
   });
 });
+
+describe('AccessService.standing', () => {
+  it('lists exactly what decide would allow, with the role', async () => {
+    expect(await service.standing(user('10'), 'team-a')).toMatchObject({ outcome: 'visible', role: 'developer', permissions: ['pull', 'push', 'edit_description', 'read_members'] });
+    expect(await service.standing(user('11'), 'team-a')).toMatchObject({ role: 'guest', permissions: ['pull', 'read_members'] });
+    expect(await service.standing(user('99'), 'library')).toMatchObject({ outcome: 'visible', role: null, permissions: ['pull'] });
+    expect(await service.standing(ANONYMOUS, 'library')).toMatchObject({ outcome: 'visible', role: null, permissions: ['pull'] });
+    const admin = await service.standing(user('1', true), 'team-a');
+    expect(admin).toMatchObject({ outcome: 'visible', role: null });
+    expect(admin.outcome === 'visible' && admin.permissions).toHaveLength(10);
+  });
+
+  it('hides private projects from outsiders and missing ones from everyone', async () => {
+    expect(await service.standing(user('99'), 'team-a')).toEqual({ outcome: 'hidden' });
+    expect(await service.standing(ANONYMOUS, 'team-a')).toEqual({ outcome: 'hidden' });
+    expect(await service.standing(user('1', true), 'nope')).toEqual({ outcome: 'hidden' });
+  });
+});

@@ -6,6 +6,9 @@ export type Principal =
   | { kind: 'user'; id: string; username: string; isAdmin: boolean }
   | { kind: 'robot'; id: string; name: string; projectId: string | null; permissions: RobotPermission[] };
 
+/** A logged-in person: the only kind of caller the console acts for. */
+export type UserPrincipal = Extract<Principal, { kind: 'user' }>;
+
 export const ANONYMOUS: Principal = Object.freeze({ kind: 'anonymous' });
 
 /** The name written to tokens (`sub`) and the audit log. */

@@ -1,0 +1,105 @@
+import { Injectable } from '@nestjs/common';
+import { AccessService } from '../access/access.service';
+import type { Permission, Role } from '../access/permissions';
+import type { UserPrincipal } from '../access/principal';
+import { actorOf, AuditService } from '../audit/audit.service';
+import { DomainError, isDomainError } from '../common/domain-error';
+import { Page, pageOf, Paging } from '../common/paging';
+import { ConsoleSessionService } from '../console-auth/console-session.service';
+import { Profile, profileOf } from '../console-auth/profile';
+import { CliSecret } from '../identity/cli-secret.repository';
+import { CliSecretService } from '../identity/cli-secret.service';
+import { UserService } from '../identity/user.service';
+import { SettingsService } from '../settings/settings.service';
+import type { ChangePasswordBody, SignupBody, UpdateProfileBody } from './account.dto';
+
+export interface ProjectPermissions {
+  project: string;
+  role: Role | null;
+  permissions: Permission[];
+}
+
+/** The logged-in user's own account: profile, password, CLI secrets, and what they may do in a project. */
+@Injectable()
+export class AccountService {
+  constructor(
+    private readonly users: UserService,
+    private readonly cliSecrets: CliSecretService,
+    private readonly sessions: ConsoleSessionService,
+    private readonly settings: SettingsService,
+    private readonly access: AccessService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Creates an ordinary account, only while the `self_registration` setting is on. */
+  async signup(input: SignupBody, address: string): Promise<Profile> {
+    if (!(await this.settings.get()).self_registration) {
+      throw DomainError.forbidden('self-registration is turned off; ask an administrator for an account');
+    }
+    const user = await this.users.create({ username: input.username, password: input.password, email: input.email ?? null });
+    await this.audit.recordNow({
+      actor: user.username,
+      actorKind: 'user',
+      action: 'user.create',
+      resource: `user ${user.username}`,
+      address,
+      success: true,
+      details: { selfRegistration: true },
+    });
+    return profileOf(user);
+  }
+
+  async profile(me: UserPrincipal): Promise<Profile> {
+    return profileOf(await this.users.get(me.id));
+  }
+
+  async updateProfile(me: UserPrincipal, changes: UpdateProfileBody): Promise<Profile> {
+    const user = await this.users.update(me.id, { email: changes.email, displayName: changes.displayName });
+    await this.audit.recordNow({ ...actorOf(me), action: 'user.update', resource: `user ${me.username}`, success: true, details: { fields: Object.keys(changes) } });
+    return profileOf(user);
+  }
+
+  /**
+   * Ends every other session of the user, so a password change locks out whoever else was logged in.
+   * A wrong current password is INVALID, not UNAUTHORIZED: the caller's own session is fine.
+   */
+  async changePassword(me: UserPrincipal, currentSessionId: string | undefined, body: ChangePasswordBody): Promise<void> {
+    try {
+      await this.users.changePassword(me.id, body.currentPassword, body.newPassword);
+    } catch (err) {
+      if (isDomainError(err, 'UNAUTHORIZED')) throw DomainError.invalid(err.message, err.details);
+      throw err;
+    }
+    const ended = await this.sessions.endAllForUser(me.id, currentSessionId);
+    await this.audit.recordNow({ ...actorOf(me), action: 'user.password', resource: `user ${me.username}`, success: true, details: { sessionsEnded: ended } });
+  }
+
+  async listCliSecrets(me: UserPrincipal, paging: Paging): Promise<Page<CliSecret>> {
+    return pageOf(await this.cliSecrets.list(me.id), paging);
+  }
+
+  /** The token is in this answer only; lists show the name and prefix. */
+  async createCliSecret(me: UserPrincipal, name: string): Promise<{ secret: CliSecret; token: string }> {
+    const created = await this.cliSecrets.create(me.id, name);
+    await this.audit.recordNow({
+      ...actorOf(me),
+      action: 'cli_secret.create',
+      resource: `cli secret ${created.secret.name} of user ${me.username}`,
+      success: true,
+      details: { prefix: created.secret.prefix },
+    });
+    return created;
+  }
+
+  async revokeCliSecret(me: UserPrincipal, id: string): Promise<void> {
+    await this.cliSecrets.revoke(me.id, id);
+    await this.audit.recordNow({ ...actorOf(me), action: 'cli_secret.revoke', resource: `cli secret ${id} of user ${me.username}`, success: true, details: { id } });
+  }
+
+  /** NOT_FOUND for a project the caller may not see, as on every project route. */
+  async permissions(me: UserPrincipal, project: string): Promise<ProjectPermissions> {
+    const standing = await this.access.standing(me, project);
+    if (standing.outcome === 'hidden') throw DomainError.notFound(`project "${project}" not found`);
+    return { project: standing.project.name, role: standing.role, permissions: standing.permissions };
+  }
+}

@@ -1,0 +1,58 @@
+import { Delete, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
+import type { UserPrincipal } from '../access/principal';
+import { ConsoleController } from '../api/console-controller';
+import { PageQuery } from '../api/pagination';
+import { CurrentSessionId, CurrentUser } from '../api/route-access';
+import { ValidBody, ValidQuery } from '../api/zod-validation.pipe';
+import { Page } from '../common/paging';
+import { Profile } from '../console-auth/profile';
+import { CliSecret } from '../identity/cli-secret.repository';
+import { ChangePasswordBody, CreateCliSecretBody, PermissionsQuery, UpdateProfileBody } from './account.dto';
+import { AccountService, ProjectPermissions } from './account.service';
+
+/** The caller's own account. */
+@ConsoleController('me')
+export class MeController {
+  constructor(private readonly account: AccountService) {}
+
+  @Get()
+  get(@CurrentUser() me: UserPrincipal): Promise<Profile> {
+    return this.account.profile(me);
+  }
+
+  @Patch()
+  update(@CurrentUser() me: UserPrincipal, @ValidBody(UpdateProfileBody) body: UpdateProfileBody): Promise<Profile> {
+    return this.account.updateProfile(me, body);
+  }
+
+  @Put('password')
+  @HttpCode(204)
+  changePassword(
+    @CurrentUser() me: UserPrincipal,
+    @CurrentSessionId() sessionId: string | undefined,
+    @ValidBody(ChangePasswordBody) body: ChangePasswordBody,
+  ): Promise<void> {
+    return this.account.changePassword(me, sessionId, body);
+  }
+
+  @Get('cli-secrets')
+  listCliSecrets(@CurrentUser() me: UserPrincipal, @ValidQuery(PageQuery) query: PageQuery): Promise<Page<CliSecret>> {
+    return this.account.listCliSecrets(me, query);
+  }
+
+  @Post('cli-secrets')
+  createCliSecret(@CurrentUser() me: UserPrincipal, @ValidBody(CreateCliSecretBody) body: CreateCliSecretBody): Promise<{ secret: CliSecret; token: string }> {
+    return this.account.createCliSecret(me, body.name);
+  }
+
+  @Delete('cli-secrets/:id')
+  @HttpCode(204)
+  revokeCliSecret(@CurrentUser() me: UserPrincipal, @Param('id') id: string): Promise<void> {
+    return this.account.revokeCliSecret(me, id);
+  }
+
+  @Get('permissions')
+  permissions(@CurrentUser() me: UserPrincipal, @ValidQuery(PermissionsQuery) query: PermissionsQuery): Promise<ProjectPermissions> {
+    return this.account.permissions(me, query.project);
+  }
+}

@@ -1,0 +1,27 @@
+import { Module, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { Request, Response } from 'express';
+import { AccountModule } from '../account/account.module';
+import { AuditConsoleModule } from '../audit/audit-console.module';
+import { DomainError } from '../common/domain-error';
+import { ProjectsModule } from '../projects/projects.module';
+import { RobotConsoleModule } from '../robots/robot-console.module';
+import { SettingsModule } from '../settings/settings.module';
+import { UsersModule } from '../users/users.module';
+import { sendApiError } from './json-body';
+
+/** The console REST API under /api/v1: every module of it, and the 404 for paths it does not have. */
+@Module({
+  imports: [AccountModule, UsersModule, SettingsModule, ProjectsModule, RobotConsoleModule, AuditConsoleModule],
+})
+export class ApiModule implements OnModuleInit {
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
+  /** Runs after the routes are registered and before Nest's own 404, which would answer outside the console's error shape. */
+  onModuleInit(): void {
+    this.adapterHost.httpAdapter.use('/api', (req: Request, res: Response) => {
+      res.locals.route = '/api (unmatched)';
+      sendApiError(DomainError.notFound(`no such API endpoint: ${req.method} ${req.originalUrl.split('?')[0].slice(0, 200)}`), req, res);
+    });
+  }
+}

@@ -1,0 +1,43 @@
+import { Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import type { Principal, UserPrincipal } from '../access/principal';
+import { ConsoleController } from '../api/console-controller';
+import { CurrentPrincipal, CurrentUser, Public } from '../api/route-access';
+import { ValidBody, ValidQuery } from '../api/zod-validation.pipe';
+import type { Page } from '../common/paging';
+import { CreateProjectBody, DeleteProjectQuery, ProjectListQuery, UpdateProjectBody } from './project.dto';
+import type { ProjectView } from './project.repository';
+import { ProjectService } from './project.service';
+
+/** Projects. Reading is open to anonymous callers (public projects only); a hidden project is 404 on every route. */
+@ConsoleController('projects')
+export class ProjectController {
+  constructor(private readonly projects: ProjectService) {}
+
+  @Get()
+  @Public()
+  list(@CurrentPrincipal() principal: Principal, @ValidQuery(ProjectListQuery) query: ProjectListQuery): Promise<Page<ProjectView>> {
+    return this.projects.list(principal, query);
+  }
+
+  @Post()
+  create(@CurrentUser() user: UserPrincipal, @ValidBody(CreateProjectBody) body: CreateProjectBody): Promise<ProjectView> {
+    return this.projects.create(user, body);
+  }
+
+  @Get(':name')
+  @Public()
+  get(@CurrentPrincipal() principal: Principal, @Param('name') name: string): Promise<ProjectView> {
+    return this.projects.get(principal, name);
+  }
+
+  @Patch(':name')
+  update(@CurrentUser() user: UserPrincipal, @Param('name') name: string, @ValidBody(UpdateProjectBody) body: UpdateProjectBody): Promise<ProjectView> {
+    return this.projects.update(user, name, body);
+  }
+
+  @Delete(':name')
+  @HttpCode(204)
+  delete(@CurrentUser() user: UserPrincipal, @Param('name') name: string, @ValidQuery(DeleteProjectQuery) query: DeleteProjectQuery): Promise<void> {
+    return this.projects.delete(user, name, query.force);
+  }
+}

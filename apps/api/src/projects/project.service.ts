@@ -1,0 +1,102 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { Principal, UserPrincipal } from '../access/principal';
+import { actorOf, AuditService } from '../audit/audit.service';
+import { DomainError } from '../common/domain-error';
+import { offsetOf, Page, Paging } from '../common/paging';
+import { inTransaction } from '../database/queryable';
+import { SettingsService } from '../settings/settings.service';
+import { MemberRepository } from './member.repository';
+import { ProjectAccessService } from './project-access.service';
+import { assertProjectName } from './project-name';
+import type { CreateProjectBody, UpdateProjectBody } from './project.dto';
+import { ProjectRepository, ProjectView } from './project.repository';
+
+/** Projects: who sees them, who creates them (the `project_creation` setting), and when they may go. */
+@Injectable()
+export class ProjectService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly projects: ProjectRepository,
+    private readonly members: MemberRepository,
+    private readonly access: ProjectAccessService,
+    private readonly settings: SettingsService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Public projects, the caller's own, and all of them for admins. */
+  async list(principal: Principal, paging: Paging): Promise<Page<ProjectView>> {
+    const viewer = principal.kind === 'user' ? { userId: principal.id, isAdmin: principal.isAdmin } : { userId: null, isAdmin: false };
+    const { items, total } = await this.projects.list(viewer, offsetOf(paging), paging.pageSize);
+    return { items, total, ...paging };
+  }
+
+  async get(principal: Principal, name: string): Promise<ProjectView> {
+    const project = await this.access.require(principal, name, 'pull');
+    return this.projects.view(project.id, userIdOf(principal));
+  }
+
+  /** The creator becomes its project_admin. */
+  async create(principal: UserPrincipal, input: CreateProjectBody): Promise<ProjectView> {
+    if (!principal.isAdmin && (await this.settings.get()).project_creation !== 'everyone') {
+      throw DomainError.forbidden('only system administrators may create projects');
+    }
+    assertProjectName(input.name);
+    const id = await inTransaction(this.dataSource, async (tx) => {
+      const projectId = await this.projects.insert(
+        { name: input.name, public: input.public ?? false, description: input.description?.trim() ?? '', createdBy: principal.id },
+        tx,
+      );
+      await this.members.insert(projectId, principal.id, 'project_admin', tx);
+      return projectId;
+    });
+    await this.audit.recordNow({
+      ...actorOf(principal),
+      action: 'project.create',
+      resource: `project ${input.name}`,
+      projectId: id,
+      success: true,
+      details: { public: input.public ?? false },
+    });
+    return this.projects.view(id, principal.id);
+  }
+
+  async update(principal: UserPrincipal, name: string, changes: UpdateProjectBody): Promise<ProjectView> {
+    const project = await this.access.require(principal, name, 'manage_project');
+    await this.projects.update(project.id, { public: changes.public, description: changes.description?.trim() });
+    await this.audit.recordNow({ ...actorOf(principal), action: 'project.update', resource: `project ${project.name}`, projectId: project.id, success: true, details: changes });
+    return this.projects.view(project.id, principal.id);
+  }
+
+  /**
+   * Deleting is a metadata change. A project whose repositories hold manifests is refused (PRECONDITION)
+   * unless `force`, which deletes those repositories' rows too; their bytes are left for GC.
+   */
+  async delete(principal: UserPrincipal, name: string, force: boolean): Promise<void> {
+    const project = await this.access.require(principal, name, 'manage_project');
+    const removed = await inTransaction(this.dataSource, async (tx) => {
+      await this.projects.lock(project.id, tx);
+      const withManifests = await this.projects.countRepositoriesWithManifests(project.name, tx);
+      if (withManifests > 0 && !force) {
+        throw DomainError.precondition(`project "${project.name}" still has ${withManifests} repositories with images; delete them first, or pass force=true`, {
+          repositories: withManifests,
+        });
+      }
+      const repositories = await this.projects.deleteRepositories(project.name, tx);
+      await this.projects.delete(project.id, tx);
+      return repositories;
+    });
+    // The project row is gone, so the event names it in text only.
+    await this.audit.recordNow({
+      ...actorOf(principal),
+      action: 'project.delete',
+      resource: `project ${project.name}`,
+      success: true,
+      details: { force, repositoriesDeleted: removed.length },
+    });
+  }
+}
+
+function userIdOf(principal: Principal): string | null {
+  return principal.kind === 'user' ? principal.id : null;
+}

@@ -1,0 +1,76 @@
+import { Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import type { UserPrincipal } from '../access/principal';
+import { ConsoleController } from '../api/console-controller';
+import { AdminOnly, CurrentUser } from '../api/route-access';
+import { ValidBody, ValidQuery } from '../api/zod-validation.pipe';
+import type { Page } from '../common/paging';
+import { RobotAdminService } from './robot-admin.service';
+import { CreateRobotBody, RobotListQuery, UpdateRobotBody } from './robot.dto';
+import type { RobotView } from './robot.service';
+
+/** A project's robot accounts (manage_robots). */
+@ConsoleController('projects/:name/robots')
+export class ProjectRobotController {
+  constructor(private readonly robots: RobotAdminService) {}
+
+  @Get()
+  list(@CurrentUser() user: UserPrincipal, @Param('name') project: string, @ValidQuery(RobotListQuery) query: RobotListQuery): Promise<Page<RobotView>> {
+    return this.robots.list(user, project, query);
+  }
+
+  @Post()
+  create(@CurrentUser() user: UserPrincipal, @Param('name') project: string, @ValidBody(CreateRobotBody) body: CreateRobotBody): Promise<{ robot: RobotView; secret: string }> {
+    return this.robots.create(user, project, body);
+  }
+
+  @Patch(':id')
+  update(@CurrentUser() user: UserPrincipal, @Param('name') project: string, @Param('id') id: string, @ValidBody(UpdateRobotBody) body: UpdateRobotBody): Promise<RobotView> {
+    return this.robots.update(user, project, id, body);
+  }
+
+  @Post(':id/rotate')
+  @HttpCode(200)
+  rotate(@CurrentUser() user: UserPrincipal, @Param('name') project: string, @Param('id') id: string): Promise<{ robot: RobotView; secret: string }> {
+    return this.robots.rotate(user, project, id);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  delete(@CurrentUser() user: UserPrincipal, @Param('name') project: string, @Param('id') id: string): Promise<void> {
+    return this.robots.delete(user, project, id);
+  }
+}
+
+/** System robots: access to every project, managed by system administrators. */
+@ConsoleController('robots')
+@AdminOnly()
+export class SystemRobotController {
+  constructor(private readonly robots: RobotAdminService) {}
+
+  @Get()
+  list(@CurrentUser() admin: UserPrincipal, @ValidQuery(RobotListQuery) query: RobotListQuery): Promise<Page<RobotView>> {
+    return this.robots.list(admin, undefined, query);
+  }
+
+  @Post()
+  create(@CurrentUser() admin: UserPrincipal, @ValidBody(CreateRobotBody) body: CreateRobotBody): Promise<{ robot: RobotView; secret: string }> {
+    return this.robots.create(admin, undefined, body);
+  }
+
+  @Patch(':id')
+  update(@CurrentUser() admin: UserPrincipal, @Param('id') id: string, @ValidBody(UpdateRobotBody) body: UpdateRobotBody): Promise<RobotView> {
+    return this.robots.update(admin, undefined, id, body);
+  }
+
+  @Post(':id/rotate')
+  @HttpCode(200)
+  rotate(@CurrentUser() admin: UserPrincipal, @Param('id') id: string): Promise<{ robot: RobotView; secret: string }> {
+    return this.robots.rotate(admin, undefined, id);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  delete(@CurrentUser() admin: UserPrincipal, @Param('id') id: string): Promise<void> {
+    return this.robots.delete(admin, undefined, id);
+  }
+}

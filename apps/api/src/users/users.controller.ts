@@ -1,0 +1,52 @@
+import { Delete, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
+import type { UserPrincipal } from '../access/principal';
+import { ConsoleController } from '../api/console-controller';
+import { AdminOnly, CurrentSessionId, CurrentUser } from '../api/route-access';
+import { ValidBody, ValidQuery } from '../api/zod-validation.pipe';
+import type { Page } from '../common/paging';
+import type { User } from '../identity/user.repository';
+import { UserAdminService } from './user-admin.service';
+import { CreateUserBody, ResetPasswordBody, UpdateUserBody, UserListQuery } from './users.dto';
+
+@ConsoleController('users')
+@AdminOnly()
+export class UsersController {
+  constructor(private readonly users: UserAdminService) {}
+
+  @Get()
+  list(@CurrentUser() admin: UserPrincipal, @ValidQuery(UserListQuery) query: UserListQuery): Promise<Page<User>> {
+    return this.users.list(admin, query);
+  }
+
+  @Post()
+  create(@CurrentUser() admin: UserPrincipal, @ValidBody(CreateUserBody) body: CreateUserBody): Promise<User> {
+    return this.users.create(admin, body);
+  }
+
+  @Get(':username')
+  get(@CurrentUser() admin: UserPrincipal, @Param('username') username: string): Promise<User> {
+    return this.users.get(admin, username);
+  }
+
+  @Patch(':username')
+  update(@CurrentUser() admin: UserPrincipal, @Param('username') username: string, @ValidBody(UpdateUserBody) body: UpdateUserBody): Promise<User> {
+    return this.users.update(admin, username, body);
+  }
+
+  @Delete(':username')
+  @HttpCode(204)
+  delete(@CurrentUser() admin: UserPrincipal, @Param('username') username: string): Promise<void> {
+    return this.users.delete(admin, username);
+  }
+
+  @Put(':username/password')
+  @HttpCode(204)
+  setPassword(
+    @CurrentUser() admin: UserPrincipal,
+    @CurrentSessionId() sessionId: string | undefined,
+    @Param('username') username: string,
+    @ValidBody(ResetPasswordBody) body: ResetPasswordBody,
+  ): Promise<void> {
+    return this.users.setPassword(admin, username, body.password, sessionId);
+  }
+}
