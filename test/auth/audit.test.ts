@@ -42,3 +42,41 @@ describe('the audit log', () => {
     expect(logins.items.find((e) => !e.success)?.details).toEqual({ reason: 'password: wrong_password' });
   });
 });
+
+describe('registry events in the audit log', () => {
+  let berth: TestBerth;
+  let audit: AuditService;
+  beforeAll(async () => {
+    berth = await startTestBerth();
+    audit = new AuditService(new AuditRepository(berth.running.dataSource));
+  });
+  afterAll(async () => {
+    await berth.close();
+  });
+
+  it('records pushes and deletes with the project, and pulls aggregated with a count', async () => {
+    const auth = { Authorization: basic('admin', TEST_ADMIN_PASSWORD) };
+    const { createHash } = await import('node:crypto');
+    const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+    const config = Buffer.from('{"architecture":"amd64","os":"linux"}');
+    expect((await fetch(`${berth.url}/v2/library/audited/blobs/uploads/?digest=${sha(config)}`, { method: 'POST', body: config, headers: auth })).status).toBe(201);
+    const manifest = Buffer.from(
+      JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length }, layers: [] }),
+    );
+    const put = await fetch(`${berth.url}/v2/library/audited/manifests/1.0`, { method: 'PUT', body: manifest, headers: { ...auth, 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' } });
+    expect(put.status).toBe(201);
+    for (let i = 0; i < 3; i++) expect((await fetch(`${berth.url}/v2/library/audited/manifests/1.0`, { headers: auth })).status).toBe(200);
+    expect((await fetch(`${berth.url}/v2/library/audited/manifests/1.0`, { method: 'DELETE', headers: auth })).status).toBe(202);
+
+    const [library] = await berth.running.dataSource.query(`SELECT id::text AS id FROM project WHERE name = 'library'`);
+    let events: Awaited<ReturnType<AuditService['query']>> = { items: [], total: 0 };
+    for (let i = 0; i < 40 && events.total < 3; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      events = await audit.query({ projectId: library.id, offset: 0, limit: 10 });
+    }
+    const byAction = Object.fromEntries(events.items.map((e) => [e.action, e]));
+    expect(byAction.push).toMatchObject({ actor: 'admin', actorKind: 'user', resource: 'library/audited:1.0', project: 'library', success: true });
+    expect(byAction.pull).toMatchObject({ actor: 'admin', resource: 'library/audited:1.0', details: { count: 3 } });
+    expect(byAction['tag.delete']).toMatchObject({ actor: 'admin', resource: 'library/audited:1.0' });
+  });
+});

@@ -83,6 +83,11 @@ describe('the registry token endpoint', () => {
     expect(actions(robot.verified, 'team-a/app')).toEqual(['pull', 'push']);
     expect(actions(robot.verified, 'library/x')).toEqual([]);
     expect(robot.verified?.subject).toBe('robot$team-a+ci');
+    // `*` means every action: only who may take them all gets it, others get what they may do.
+    const star = await token(['repository:team-a/app:*'], basic('robot$team-a+ci', robotSecret));
+    expect(actions(star.verified, 'team-a/app')).toEqual(['pull', 'push']);
+    expect(actions((await token(['repository:team-a/app:*'], basic('admin', TEST_ADMIN_PASSWORD))).verified, 'team-a/app')).toEqual(['*']);
+    expect(actions((await token(['repository:team-a/app:*'], basic('guest', 'guest-password'))).verified, 'team-a/app')).toEqual(['pull']);
     const cli = await token(['repository:team-a/app:push'], basic('dev', cliToken));
     expect(actions(cli.verified, 'team-a/app')).toEqual(['push']);
     expect((await token([], basic('guest', cliToken))).status).toBe(401); // someone else's secret

@@ -1,10 +1,13 @@
 /**
  * Berth against a real registry client: images built by umoci (no daemon) are pushed and pulled with
  * skopeo, and every manifest and layer is compared byte-for-byte (by digest) with what was built.
+ * skopeo logs in as admin (`--creds`, `--src-creds`, `--dest-creds`) and goes through the token flow;
+ * identities and permissions are skopeo-auth.test.ts's subject.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { adminBasicAuth, createProjectsFor } from '../support/access';
 import {
   addImageIndex,
   buildImage,
@@ -22,7 +25,7 @@ import {
   sha256,
   tarFiles,
 } from '../support/images';
-import { startTestBerth, TestBerth } from '../support/test-berth';
+import { startTestBerth, TEST_ADMIN_PASSWORD, TestBerth } from '../support/test-berth';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
@@ -45,11 +48,21 @@ describe('skopeo against Berth', () => {
   let multi: BuiltIndex;
 
   const ref = (repoAndTag: string) => `docker://${berth.host}/${repoAndTag}`;
+  const CREDS = `admin:${TEST_ADMIN_PASSWORD}`;
   const copy = (from: string, to: string, ...flags: string[]) =>
-    skopeo(['copy', '--src-tls-verify=false', '--dest-tls-verify=false', ...flags, from, to]);
-  const rawManifest = async (repoAndTag: string) => (await skopeo(['inspect', '--tls-verify=false', '--raw', ref(repoAndTag)])).stdout;
+    skopeo([
+      'copy',
+      '--src-tls-verify=false',
+      '--dest-tls-verify=false',
+      ...(from.startsWith('docker://') ? ['--src-creds', CREDS] : []),
+      ...(to.startsWith('docker://') ? ['--dest-creds', CREDS] : []),
+      ...flags,
+      from,
+      to,
+    ]);
+  const rawManifest = async (repoAndTag: string) => (await skopeo(['inspect', '--tls-verify=false', '--creds', CREDS, '--raw', ref(repoAndTag)])).stdout;
   const inspect = async (repoAndTag: string, ...flags: string[]) =>
-    JSON.parse((await skopeo(['inspect', '--tls-verify=false', ...flags, ref(repoAndTag)])).stdout.toString('utf8')) as {
+    JSON.parse((await skopeo(['inspect', '--tls-verify=false', '--creds', CREDS, ...flags, ref(repoAndTag)])).stdout.toString('utf8')) as {
       Digest: string;
       Architecture: string;
       Os: string;
@@ -57,7 +70,7 @@ describe('skopeo against Berth', () => {
       RepoTags: string[];
     };
   const listTags = async (repo: string) =>
-    (JSON.parse((await skopeo(['list-tags', '--tls-verify=false', ref(repo)])).stdout.toString('utf8')) as { Tags: string[] }).Tags;
+    (JSON.parse((await skopeo(['list-tags', '--tls-verify=false', '--creds', CREDS, ref(repo)])).stdout.toString('utf8')) as { Tags: string[] }).Tags;
   const newDir = (name: string) => path.join(work, name);
   let pushes = 0;
   /** Copies to the registry and returns the digest of the manifest skopeo pushed (its --digestfile). */
@@ -98,6 +111,7 @@ describe('skopeo against Berth', () => {
     });
     multi = await addImageIndex(source, 'multi', [amd, arm]);
     berth = await startTestBerth();
+    await createProjectsFor(berth, ['team/app', 'other/app', 'docker/app']);
   });
 
   afterAll(async () => {
@@ -187,20 +201,20 @@ describe('skopeo against Berth', () => {
 
   it('deletes a manifest by digest through its tag; the other repository still pulls', async () => {
     // skopeo resolves the tag and sends DELETE /v2/team/app/manifests/<digest>
-    const { stderr } = await skopeo(['delete', '--tls-verify=false', '--debug', ref('team/app:latest')]);
+    const { stderr } = await skopeo(['delete', '--tls-verify=false', '--creds', CREDS, '--debug', ref('team/app:latest')]);
     expect(stderr).toContain(`DELETE http://${berth.host}/v2/team/app/manifests/${amd.digest}`);
 
     // Deleting the manifest takes every tag that pointed at it (latest and 1.0) with it.
-    await expect(skopeo(['inspect', '--tls-verify=false', ref('team/app:latest')])).rejects.toThrow(/manifest unknown/i);
-    await expect(skopeo(['inspect', '--tls-verify=false', `${ref('team/app')}@${amd.digest}`])).rejects.toThrow(/manifest unknown/i);
+    await expect(skopeo(['inspect', '--tls-verify=false', '--creds', CREDS, ref('team/app:latest')])).rejects.toThrow(/manifest unknown/i);
+    await expect(skopeo(['inspect', '--tls-verify=false', '--creds', CREDS, `${ref('team/app')}@${amd.digest}`])).rejects.toThrow(/manifest unknown/i);
     expect(await listTags('team/app')).toEqual([]);
 
     const url = `${berth.url}/v2/team/app/manifests/${amd.digest}`;
     const accept = [OCI_MANIFEST, OCI_INDEX, DOCKER_MANIFEST, DOCKER_LIST].join(', ');
-    const head = await fetch(url, { method: 'HEAD', headers: { Accept: accept } });
+    const head = await fetch(url, { method: 'HEAD', headers: { Accept: accept, Authorization: adminBasicAuth() } });
     expect(head.status).toBe(404);
     // A HEAD answer has no body, so the error code is read from the same request as a GET.
-    const get = await fetch(url, { headers: { Accept: accept } });
+    const get = await fetch(url, { headers: { Accept: accept, Authorization: adminBasicAuth() } });
     expect(get.status).toBe(404);
     const body = (await get.json()) as { errors: { code: string }[] };
     expect(body.errors.map((e) => e.code)).toEqual(['MANIFEST_UNKNOWN']);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { adminBasicAuth, createProject } from '../support/access';
 import { startTestBerth, TestBerth } from '../support/test-berth';
 
 /** Health, metrics and the console, as an operator and a browser reach them. */
@@ -6,6 +7,7 @@ describe('operations endpoints', () => {
   let berth: TestBerth;
   beforeAll(async () => {
     berth = await startTestBerth();
+    await createProject(berth, 'metrics');
   });
   afterAll(async () => {
     await berth.close();
@@ -20,13 +22,14 @@ describe('operations endpoints', () => {
   });
 
   it('exports request counts per route template, bytes in and out, and open upload sessions', async () => {
+    const headers = { Authorization: adminBasicAuth() };
     const blob = Buffer.alloc(100_000, 3);
     const digest = `sha256:${createHash('sha256').update(blob).digest('hex')}`;
-    const post = await fetch(`${berth.url}/v2/metrics/probe/blobs/uploads/?digest=${digest}`, { method: 'POST', body: blob });
+    const post = await fetch(`${berth.url}/v2/metrics/probe/blobs/uploads/?digest=${digest}`, { method: 'POST', body: blob, headers });
     expect(post.status).toBe(201);
-    const get = await fetch(`${berth.url}/v2/metrics/probe/blobs/${digest}`);
+    const get = await fetch(`${berth.url}/v2/metrics/probe/blobs/${digest}`, { headers });
     expect((await get.arrayBuffer()).byteLength).toBe(blob.length);
-    const open = await fetch(`${berth.url}/v2/metrics/probe/blobs/uploads/`, { method: 'POST' });
+    const open = await fetch(`${berth.url}/v2/metrics/probe/blobs/uploads/`, { method: 'POST', headers });
     expect(open.status).toBe(202);
 
     const text = await (await fetch(`${berth.url}/metrics`)).text();
@@ -46,8 +49,13 @@ describe('operations endpoints', () => {
     const deep = await fetch(`${berth.url}/projects/team-a`);
     expect(deep.status).toBe(200);
     expect(deep.headers.get('content-type')).toMatch(/text\/html/);
-    const v2 = await fetch(`${berth.url}/v2/nope/tags/list`);
+    const v2 = await fetch(`${berth.url}/v2/nope/tags/list`, { headers: { Authorization: adminBasicAuth() } });
     expect(v2.status).toBe(404);
     expect(((await v2.json()) as { errors: { code: string }[] }).errors[0].code).toBe('NAME_UNKNOWN');
+    // Without credentials the registry's own challenge answers, not the console page.
+    const anonymous = await fetch(`${berth.url}/v2/nope/tags/list`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(((await anonymous.json()) as { errors: { code: string }[] }).errors[0].code).toBe('UNAUTHORIZED');
   });
 });

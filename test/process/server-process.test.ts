@@ -5,10 +5,14 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { adminBasicAuth } from '../support/access';
+import { TEST_ADMIN_PASSWORD } from '../support/test-berth';
 
 /**
  * The built server as a user runs it (`node dist/apps/api/src/main.js`): boot on embedded PostgreSQL,
- * configuration errors, JSON logs, graceful shutdown, and recovery from a killed run.
+ * configuration errors, JSON logs, graceful shutdown, and recovery from a killed run. Every server is
+ * started with BERTH_ADMIN_PASSWORD, and registry requests are admin's, into the public `library`
+ * project (the one project a fresh Berth has).
  */
 const MAIN = path.resolve(__dirname, '../../dist/apps/api/src/main.js');
 
@@ -29,18 +33,29 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Servers launched by the running test; any still alive when it ends (a failed assertion) are stopped. */
+const launched: ServerProcess[] = [];
+
 async function launch(env: Record<string, string>, waitReady = true): Promise<ServerProcess> {
   const port = Number(env.PORT ?? (await freePort()));
   let out = '';
   let err = '';
   const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port), HOST: '127.0.0.1', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      BERTH_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (c) => (out += c));
   child.stderr!.on('data', (c) => (err += c));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const server = { child, port, stdout: () => out, stderr: () => err, exited };
+  launched.push(server);
   if (waitReady) {
     const deadline = Date.now() + 45_000;
     while (!err.includes('Berth is ready')) {
@@ -80,6 +95,15 @@ describe('the server process', () => {
     if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first (npm test does)`);
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-proc-'));
   });
+  afterEach(async () => {
+    // A failed assertion must not leave a server (and its PostgreSQL) running and the run hanging.
+    for (const server of launched.splice(0)) {
+      if (server.child.exitCode !== null || server.child.signalCode !== null) continue;
+      server.child.kill('SIGTERM');
+      const stopped = await Promise.race([server.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 15_000))]);
+      if (!stopped) server.child.kill('SIGKILL');
+    }
+  });
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   it('refuses bad configuration with a message naming the variable', async () => {
@@ -104,15 +128,27 @@ describe('the server process', () => {
 
     const tagged = await request(server.port, 'GET', '/v2/?token=sekrit-query', { Authorization: 'Basic c2VrcmV0LWhlYWRlcg==', 'X-Request-Id': 'trace-123' });
     expect(tagged.headers['x-request-id']).toBe('trace-123');
+    expect(tagged.status).toBe(401);
+    // The registry asks for credentials at the token endpoint of the address the client used; the admin password from the environment is accepted.
+    const anonymous = await request(server.port, 'GET', '/v2/');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers['www-authenticate']).toBe(`Bearer realm="http://127.0.0.1:${server.port}/service/token",service="berth"`);
+    expect((await request(server.port, 'GET', '/v2/', { Authorization: adminBasicAuth() })).status).toBe(200);
 
     // An upload in flight when SIGTERM arrives is allowed to finish.
-    const start = await request(server.port, 'POST', '/v2/proc/test/blobs/uploads/');
+    const start = await request(server.port, 'POST', '/v2/library/proc-test/blobs/uploads/', { Authorization: adminBasicAuth() });
     expect(start.status).toBe(202);
     const payload = Buffer.alloc(256 * 1024, 7);
     const digest = `sha256:${createHash('sha256').update(payload).digest('hex')}`;
     const finished = new Promise<number>((resolve, reject) => {
       const req = http.request(
-        { host: '127.0.0.1', port: server.port, method: 'PUT', path: `${start.headers.location}?digest=${digest}`, headers: { 'Content-Length': payload.length } },
+        {
+          host: '127.0.0.1',
+          port: server.port,
+          method: 'PUT',
+          path: `${start.headers.location}?digest=${digest}`,
+          headers: { 'Content-Length': payload.length, Authorization: adminBasicAuth() },
+        },
         (res) => {
           res.resume();
           resolve(res.statusCode!);
@@ -158,8 +194,15 @@ describe('the server process', () => {
     const server = await launch({ BERTH_DATA_DIR: path.join(tmp, 'impatient'), LOG_LEVEL: 'warn' });
     expect(newSince(before)).toHaveLength(1);
     // A request left open keeps the graceful shutdown waiting, so the second signal finds it under way.
-    const upload = await request(server.port, 'POST', '/v2/a/b/blobs/uploads/');
-    const held = http.request({ host: '127.0.0.1', port: server.port, method: 'PATCH', path: String(upload.headers.location), headers: { 'Content-Length': 100 } });
+    const upload = await request(server.port, 'POST', '/v2/library/b/blobs/uploads/', { Authorization: adminBasicAuth() });
+    expect(upload.status).toBe(202);
+    const held = http.request({
+      host: '127.0.0.1',
+      port: server.port,
+      method: 'PATCH',
+      path: String(upload.headers.location),
+      headers: { 'Content-Length': 100, Authorization: adminBasicAuth() },
+    });
     held.on('error', () => undefined);
     held.write('x');
     await new Promise((r) => setTimeout(r, 200));

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { createProjectsFor } from '../support/access';
 import { blobFiles as blobFilesIn, expectError, listFiles, RegistryClient, sha256 } from '../support/registry-client';
 import { startTestBerth, TestBerth } from '../support/test-berth';
 
@@ -22,7 +23,9 @@ describe('blobs and uploads', () => {
   let reg: RegistryClient;
   beforeAll(async () => {
     berth = await startTestBerth();
+    // Admin's basic credentials (the client's default), into projects that exist: access is test/registry/auth.test.ts's subject.
     reg = new RegistryClient(berth.url);
+    await createProjectsFor(berth, ['read/me', 'no/such/repo', 'del/blob', 'iso/a', 'up/start']);
   });
   afterAll(async () => {
     await berth.close();

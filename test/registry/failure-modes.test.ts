@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { createProjectsFor } from '../support/access';
 import { blobFiles as blobFilesIn, eventually, expectError, listFiles, MT, RegistryClient, sendTruncated, sha256 } from '../support/registry-client';
 import { startTestBerth, TestBerth } from '../support/test-berth';
 
@@ -13,6 +14,7 @@ describe('failure modes', () => {
   beforeAll(async () => {
     berth = await startTestBerth();
     reg = new RegistryClient(berth.url);
+    await createProjectsFor(berth, ['cut/patch', 'race/a', 'restart/app', 'lost/app', 'big/app']);
   });
   afterAll(async () => {
     await berth.close();
@@ -61,6 +63,7 @@ describe('failure modes', () => {
       const location = await reg.startUpload('cut/patch');
       expect((await reg.request('PATCH', location, { body: content.subarray(0, 1000), headers: { 'content-range': '0-999' } })).status).toBe(202);
       await sendTruncated(berth.url, 'PATCH', location, content.length - 1000, content.subarray(1000, 80 * KiB), {
+        authorization: reg.authorization!,
         'content-range': `1000-${content.length - 1}`,
       });
       const size = await settledSize(location);
@@ -84,7 +87,7 @@ describe('failure modes', () => {
       const content = randomBytes(200 * KiB);
       const digest = sha256(content);
       const location = await reg.startUpload('cut/finish');
-      await sendTruncated(berth.url, 'PATCH', location, content.length, content.subarray(0, 50 * KiB));
+      await sendTruncated(berth.url, 'PATCH', location, content.length, content.subarray(0, 50 * KiB), { authorization: reg.authorization! });
       await settledSize(location);
       expectError(await reg.request('PUT', `${location}?digest=${digest}`), 400, 'DIGEST_INVALID');
       expectError(await reg.request('GET', `/v2/cut/finish/blobs/${digest}`), 404, 'BLOB_UNKNOWN');
@@ -97,7 +100,7 @@ describe('failure modes', () => {
       const content = randomBytes(150 * KiB);
       const digest = sha256(content);
       const location = await reg.startUpload('cut/put');
-      await sendTruncated(berth.url, 'PUT', `${location}?digest=${digest}`, content.length, content.subarray(0, 60 * KiB));
+      await sendTruncated(berth.url, 'PUT', `${location}?digest=${digest}`, content.length, content.subarray(0, 60 * KiB), { authorization: reg.authorization! });
       const size = await settledSize(location);
       expectError(await reg.request('GET', `/v2/cut/put/blobs/${digest}`), 404, 'BLOB_UNKNOWN');
       expect(await blobFiles(digest)).toEqual([]);
@@ -109,7 +112,9 @@ describe('failure modes', () => {
     it('a monolithic POST cut off mid-body leaves no blob, no session and no file', async () => {
       const content = randomBytes(300 * KiB);
       const digest = sha256(content);
-      await sendTruncated(berth.url, 'POST', `/v2/cut/mono/blobs/uploads/?digest=${digest}`, content.length, content.subarray(0, 100 * KiB));
+      await sendTruncated(berth.url, 'POST', `/v2/cut/mono/blobs/uploads/?digest=${digest}`, content.length, content.subarray(0, 100 * KiB), {
+        authorization: reg.authorization!,
+      });
       await eventually(async () => {
         expect(await openUploads('cut/mono')).toBe(0);
         expect(await listFiles(path.join(berth.storageDir, 'uploads'))).toEqual([]);
@@ -124,6 +129,7 @@ describe('failure modes', () => {
     it('a manifest PUT cut off mid-body stores nothing', async () => {
       const image = await reg.pushImage('cut/manifest', {});
       await sendTruncated(berth.url, 'PUT', '/v2/cut/manifest/manifests/v1', image.body.length, image.body.subarray(0, 50), {
+        authorization: reg.authorization!,
         'content-type': MT.ociManifest,
       });
       await new Promise((r) => setTimeout(r, 100));
@@ -257,6 +263,7 @@ describe('upload size limit (BERTH_UPLOAD_MAX_BYTES)', () => {
   beforeAll(async () => {
     berth = await startTestBerth({ BERTH_UPLOAD_MAX_BYTES: '1000' });
     reg = new RegistryClient(berth.url);
+    await createProjectsFor(berth, ['limit/app']);
   });
   afterAll(async () => {
     await berth.close();
@@ -307,6 +314,7 @@ describe('server faults', () => {
   beforeAll(async () => {
     berth = await startTestBerth();
     reg = new RegistryClient(berth.url);
+    await createProjectsFor(berth, ['fault/app']);
   });
   afterAll(async () => {
     await berth.close();

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
+import { createProjectsFor } from '../support/access';
 import {
   dockerManifestList,
   expectError,
@@ -22,6 +23,7 @@ describe('manifests', () => {
   beforeAll(async () => {
     berth = await startTestBerth();
     reg = new RegistryClient(berth.url);
+    await createProjectsFor(berth, ['kinds/x', 'subj/app', 'neg/app', 'bad/app', 'huge/app', 'del/tags', 'iso/one', 'move/app']);
   });
   afterAll(async () => {
     await berth.close();
@@ -314,7 +316,14 @@ describe('manifests', () => {
       const url = new URL(berth.url);
       const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
         const req = http.request(
-          { host: url.hostname, port: url.port, method: 'PUT', path: '/v2/huge/chunked/manifests/v1', headers: { 'content-type': MT.ociManifest }, agent: false },
+          {
+            host: url.hostname,
+            port: url.port,
+            method: 'PUT',
+            path: '/v2/huge/chunked/manifests/v1',
+            headers: { 'content-type': MT.ociManifest, authorization: reg.authorization! },
+            agent: false,
+          },
           (response) => {
             let text = '';
             response.on('data', (c) => (text += c));

@@ -1,3 +1,4 @@
+import { createProjectsFor } from '../support/access';
 import { expectError, MT, ociIndex, RegistryClient } from '../support/registry-client';
 import { startTestBerth, TestBerth } from '../support/test-berth';
 
@@ -7,6 +8,7 @@ describe('pull statistics', () => {
   beforeAll(async () => {
     berth = await startTestBerth({ BERTH_PULL_STATS_FLUSH_SECONDS: '0.1' });
     reg = new RegistryClient(berth.url);
+    await createProjectsFor(berth, ['stats/app']);
   });
   afterAll(async () => {
     await berth.close();
@@ -83,6 +85,7 @@ describe('pull statistics', () => {
     const slow = await startTestBerth();
     try {
       const client = new RegistryClient(slow.url);
+      await createProjectsFor(slow, ['stats/shutdown']);
       const image = await client.pushImage('stats/shutdown', { tag: 'v1' });
       expect((await client.request('GET', '/v2/stats/shutdown/manifests/v1')).status).toBe(200);
       await slow.restart();

@@ -1,3 +1,4 @@
+import { createProject, createProjectsFor } from '../support/access';
 import { expectError, listFiles, RegistryClient, sha256 } from '../support/registry-client';
 import { startTestBerth, TestBerth } from '../support/test-berth';
 
@@ -9,7 +10,9 @@ describe('registry routing', () => {
   let reg: RegistryClient;
   beforeAll(async () => {
     berth = await startTestBerth();
+    // As admin, into an existing project: what is under test is routing, not access.
     reg = new RegistryClient(berth.url);
+    await createProject(berth, 'foo');
   });
   afterAll(async () => {
     await berth.close();
@@ -82,6 +85,17 @@ describe('repository names', () => {
   beforeAll(async () => {
     berth = await startTestBerth();
     reg = new RegistryClient(berth.url);
+    await createProjectsFor(berth, [
+      `${'a'.repeat(127)}/b`,
+      'team/app/api',
+      'a.b_c__d-e--f/x1',
+      'blobs',
+      'x/blobs/uploads',
+      'tags/list',
+      'a/manifests/tags',
+      'referrers/blobs',
+      'uploads/blobs/uploads',
+    ]);
   });
   afterAll(async () => {
     await berth.close();

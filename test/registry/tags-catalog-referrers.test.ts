@@ -1,3 +1,4 @@
+import { createProjectsFor } from '../support/access';
 import { expectError, HttpResponse, json, MT, ociImage, ociIndex, RegistryClient, sha256 } from '../support/registry-client';
 import { startTestBerth, TestBerth } from '../support/test-berth';
 
@@ -37,6 +38,7 @@ describe('tags list', () => {
   beforeAll(async () => {
     berth = await startTestBerth();
     reg = new RegistryClient(berth.url);
+    await createProjectsFor(berth, ['tl/app']);
     const image = await reg.pushImage('tl/app', {});
     for (const tag of tags) await reg.pushManifest('tl/app', tag, image.body, MT.ociManifest);
   });
@@ -111,7 +113,9 @@ describe('catalog', () => {
   const names = ['b', 'a/x', 'a', 'c/d/e', 'a-b', 'a.b', 'a_b', 'z9', 'a/x/y', '0'];
   beforeAll(async () => {
     berth = await startTestBerth();
+    // The client is admin, who sees every repository in the catalog; what others see is in auth.test.ts.
     reg = new RegistryClient(berth.url);
+    await createProjectsFor(berth, [...names, 'blobs/only', 'deleted/all']);
     for (const name of names) await reg.pushImage(name, { tag: 'v1' });
     // Not listed: only blobs, or every manifest deleted.
     await reg.pushBlob('blobs/only', 'just a blob');
@@ -160,6 +164,7 @@ describe('referrers', () => {
   beforeAll(async () => {
     berth = await startTestBerth();
     reg = new RegistryClient(berth.url);
+    await createProjectsFor(berth, ['ref/app']);
   });
   afterAll(async () => {
     await berth.close();

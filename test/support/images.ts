@@ -52,6 +52,8 @@ export interface RunResult {
 export interface RunOptions {
   timeoutMs?: number;
   cwd?: string;
+  /** The whole environment of the command (default: this process's). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Runs a command without a shell; on failure the error carries the command line, exit status and stderr. */
@@ -61,7 +63,7 @@ export function run(command: string, args: readonly string[], options: RunOption
     execFile(
       command,
       [...args],
-      { cwd: options.cwd, timeout, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024, encoding: 'buffer' },
+      { cwd: options.cwd, env: options.env, timeout, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024, encoding: 'buffer' },
       (error, stdout, stderr) => {
         const err = stderr.toString('utf8');
         if (!error) return resolve({ stdout, stderr: err });

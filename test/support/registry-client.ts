@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
+import { adminBasicAuth } from './access';
 
 /** Media types spelled out here so the tests do not depend on the code under test. */
 export const MT = {
@@ -222,12 +223,30 @@ export function dockerManifestList(manifests: Descriptor[]): Record<string, unkn
   return { schemaVersion: 2, mediaType: MT.dockerList, manifests };
 }
 
-/** A registry client over node:http for one Berth; helpers assert success so tests read as steps. */
+/**
+ * A registry client over node:http for one Berth; helpers assert success so tests read as steps.
+ * Every request carries `authorization` (by default the test admin's basic credentials; null sends
+ * none); a request's own `authorization` header, even undefined, takes its place.
+ */
 export class RegistryClient {
-  constructor(readonly url: string) {}
+  readonly authorization: string | undefined;
+
+  constructor(
+    readonly url: string,
+    authorization: string | null = adminBasicAuth(),
+  ) {
+    this.authorization = authorization ?? undefined;
+  }
+
+  /** The same Berth with other credentials (null: anonymous). */
+  as(authorization: string | null): RegistryClient {
+    return new RegistryClient(this.url, authorization);
+  }
 
   request(method: string, rawPath: string, options: RequestOptions = {}): Promise<HttpResponse> {
-    return httpRequest(this.url, method, rawPath, options);
+    const headers: Record<string, string | number | undefined> = { authorization: this.authorization };
+    for (const [key, value] of Object.entries(options.headers ?? {})) headers[key.toLowerCase()] = value;
+    return httpRequest(this.url, method, rawPath, { ...options, headers });
   }
 
   /** Monolithic POST ?digest=. */

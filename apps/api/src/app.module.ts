@@ -1,5 +1,6 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { ApiModule } from './api/api.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { BERTH_CONFIG, BerthConfig } from './config/config';
@@ -27,7 +28,7 @@ export class AppModule implements NestModule {
     };
     return {
       module: AppModule,
-      imports: [core, AuditModule, StorageModule, RegistryModule, AuthModule],
+      imports: [core, AuditModule, StorageModule, RegistryModule, AuthModule, ApiModule],
       controllers: [HealthController, MetricsController],
       providers: [MetricsService],
     };

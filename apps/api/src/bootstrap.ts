@@ -6,6 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express';
 import express from 'express';
 import { DataSource } from 'typeorm';
+import { jsonBodyErrors, requireJsonBody } from './api/json-body';
 import { AppModule } from './app.module';
 import { BerthConfig } from './config/config';
 import { createDataSource, runMigrations } from './database/data-source';
@@ -63,6 +64,8 @@ export async function startBerth(config: BerthConfig): Promise<RunningBerth> {
   });
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // The console API takes small JSON documents; its parse errors answer in the console's error shape.
+  app.use('/api', requireJsonBody, express.json({ limit: '2mb' }), jsonBodyErrors);
   serveWebConsole(app, config);
   await app.listen(config.port, config.host);
 

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
       `  console and registry: ${config.publicUrl}\n` +
       `  docker push ${new URL(config.publicUrl).host}/library/<image>:<tag>\n` +
       (config.databaseUrl ? '' : `  embedded PostgreSQL data: ${config.dataDir}\n`) +
-      `  registry access is open: anyone who reaches this port can push and pull\n\n`,
+      `  docker login ${new URL(config.publicUrl).host}   (user admin; the public library project needs no login to pull)\n\n`,
   );
   let stopping = false;
   const stop = (signal: string) => {

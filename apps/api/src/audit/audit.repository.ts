@@ -10,12 +10,14 @@ export interface AuditEvent {
   /** What it acted on: `team-a/app:1.0`, `project team-a`, `user ann`. */
   resource: string;
   projectId?: string | null;
+  /** When the id is not at hand (a registry request): resolved from the name as the row is written. */
+  projectName?: string | null;
   address?: string | null;
   success: boolean;
   details?: Record<string, unknown>;
 }
 
-export interface AuditRow extends Required<Omit<AuditEvent, 'projectId' | 'address' | 'details'>> {
+export interface AuditRow extends Required<Omit<AuditEvent, 'projectId' | 'projectName' | 'address' | 'details'>> {
   id: string;
   at: Date;
   projectId: string | null;
@@ -39,10 +41,14 @@ export class AuditRepository {
 
   async insertMany(events: AuditEvent[], db: Queryable = this.dataSource): Promise<void> {
     if (events.length === 0) return;
+    // Ids follow the order events happened in: rows of one batch share their timestamp.
     await db.query(
       `INSERT INTO audit_event (actor, actor_kind, action, resource, project_id, address, success, details)
-       SELECT e.actor, e.actor_kind, e.action, e.resource, e.project_id, e.address, e.success, COALESCE(e.details, '{}'::jsonb)
-       FROM jsonb_to_recordset($1::jsonb) AS e(actor text, actor_kind text, action text, resource text, project_id bigint, address text, success boolean, details jsonb)`,
+       SELECT e.actor, e.actor_kind, e.action, e.resource, COALESCE(e.project_id, p.id), e.address, e.success, COALESCE(e.details, '{}'::jsonb)
+       FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (actor text, actor_kind text, action text, resource text, project_id bigint, project_name text, address text, success boolean, details jsonb))
+            WITH ORDINALITY AS e(actor, actor_kind, action, resource, project_id, project_name, address, success, details, ord)
+       LEFT JOIN project p ON p.name = e.project_name
+       ORDER BY e.ord`,
       [
         JSON.stringify(
           events.map((e) => ({
@@ -51,6 +57,7 @@ export class AuditRepository {
             action: e.action,
             resource: e.resource,
             project_id: e.projectId ?? null,
+            project_name: e.projectName ?? null,
             address: e.address ?? null,
             success: e.success,
             details: e.details ?? {},

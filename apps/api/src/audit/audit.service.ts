@@ -14,6 +14,8 @@ const MAX_PENDING = 5_000;
 export class AuditService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(AuditService.name);
   private pending: AuditEvent[] = [];
+  /** Pulls are many: one row per actor, resource and flush, with a count. */
+  private pulls = new Map<string, AuditEvent & { details: { count: number } }>();
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -34,6 +36,13 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
     this.pending.push(event);
   }
 
+  recordPull(event: Omit<AuditEvent, 'action' | 'success' | 'details'>): void {
+    const key = `${event.actor}\0${event.resource}\0${event.address ?? ''}`;
+    const seen = this.pulls.get(key);
+    if (seen) seen.details.count += 1;
+    else this.pulls.set(key, { ...event, action: 'pull', success: true, details: { count: 1 } });
+  }
+
   async recordNow(event: AuditEvent): Promise<void> {
     await this.audit.insertMany([event]);
   }
@@ -41,8 +50,9 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
   flush(): Promise<void> {
     this.flushing = this.flushing
       .then(async () => {
-        const batch = this.pending;
+        const batch = [...this.pending, ...this.pulls.values()];
         this.pending = [];
+        this.pulls = new Map();
         await this.audit.insertMany(batch);
       })
       .catch((err) => this.logger.error({ msg: 'could not write audit events', err }));

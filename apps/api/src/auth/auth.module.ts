@@ -5,6 +5,7 @@ import { IdentityModule } from '../identity/identity.module';
 import { RobotRepository } from '../robots/robot.repository';
 import { RobotService } from '../robots/robot.service';
 import { CredentialService } from './credential.service';
+import { PrincipalDirectory } from './principal-directory';
 import { SigningKeyRepository } from './signing-key.repository';
 import { TokenGrantService } from './token-grant.service';
 import { TokenController } from './token.controller';
@@ -14,7 +15,7 @@ import { TokenService } from './token.service';
 @Module({
   imports: [IdentityModule],
   controllers: [TokenController],
-  providers: [AccessRepository, AccessService, RobotRepository, RobotService, SigningKeyRepository, TokenService, TokenGrantService, CredentialService],
-  exports: [AccessService, RobotService, TokenService, CredentialService],
+  providers: [AccessRepository, AccessService, RobotRepository, RobotService, SigningKeyRepository, TokenService, TokenGrantService, CredentialService, PrincipalDirectory],
+  exports: [AccessService, RobotService, TokenService, CredentialService, PrincipalDirectory],
 })
 export class AuthModule {}

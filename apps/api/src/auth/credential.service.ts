@@ -23,6 +23,8 @@ const CACHE_MAX = 2_000;
 @Injectable()
 export class CredentialService {
   private readonly remembered = new Map<string, { principal: Principal; until: number }>();
+  /** Identical checks already running: concurrent requests with one credential share one argon2 verify. */
+  private readonly inFlight = new Map<string, Promise<CredentialResult>>();
 
   constructor(
     private readonly users: UserService,
@@ -36,7 +38,12 @@ export class CredentialService {
       const hit = this.remembered.get(key);
       if (hit && hit.until > Date.now()) return { ok: true, principal: hit.principal };
     }
-    const result = await this.check(username, secret, address);
+    let pending = this.inFlight.get(key);
+    if (!pending) {
+      pending = this.check(username, secret, address).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, pending);
+    }
+    const result = await pending;
     if (result.ok) {
       if (this.remembered.size >= CACHE_MAX) this.remembered.delete(this.remembered.keys().next().value as string);
       this.remembered.set(key, { principal: result.principal, until: Date.now() + CACHE_TTL_MS });

@@ -4,6 +4,9 @@ import { AccessService } from '../access/access.service';
 import { permissionForAction } from '../access/permissions';
 import { Principal } from '../access/principal';
 
+/** What `*` on a repository stands for. */
+const REPOSITORY_ACTIONS = ['pull', 'push', 'delete'] as const;
+
 /**
  * Which of the requested registry scopes a principal gets: for each repository action, the same
  * AccessService verdict the console uses. Actions it may not take are left out of the token (the
@@ -23,14 +26,22 @@ export class TokenGrantService {
         continue;
       }
       if (entry.type !== 'repository') continue;
-      const actions: string[] = [];
-      for (const action of entry.actions) {
+      const actions = new Set<string>();
+      const allowed = async (action: string) => {
         const permission = permissionForAction(action);
-        if (!permission) continue;
-        const verdict = await this.access.decide(principal, projectOf(entry.name), permission);
-        if (verdict.outcome === 'allow') actions.push(action);
+        return permission !== undefined && (await this.access.decide(principal, projectOf(entry.name), permission)).outcome === 'allow';
+      };
+      for (const action of entry.actions) {
+        if (action === '*') {
+          // The registry honours `*` as every action, so only who may do them all gets it; anyone else gets
+          // the ones it may take (a robot with pull and delete must not push with a `*` token).
+          const each: string[] = [];
+          for (const a of REPOSITORY_ACTIONS) if (await allowed(a)) each.push(a);
+          if (each.length === REPOSITORY_ACTIONS.length) actions.add('*');
+          else each.forEach((a) => actions.add(a));
+        } else if (await allowed(action)) actions.add(action);
       }
-      if (actions.length > 0) granted.push({ type: 'repository', name: entry.name, actions });
+      if (actions.size > 0) granted.push({ type: 'repository', name: entry.name, actions: [...actions] });
     }
     return granted;
   }

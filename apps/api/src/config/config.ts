@@ -44,6 +44,8 @@ export interface BerthConfig {
   port: number;
   host: string;
   publicUrl: string;
+  /** False when publicUrl is only the localhost default: token realms then follow the Host the client used. */
+  publicUrlConfigured: boolean;
   /** Undefined means: start the embedded PostgreSQL under dataDir/postgres. */
   databaseUrl?: string;
   dataDir: string;
@@ -82,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     port: e.PORT,
     host: e.HOST,
     publicUrl: (e.BERTH_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    publicUrlConfigured: e.BERTH_PUBLIC_URL !== undefined,
     databaseUrl: e.DATABASE_URL,
     dataDir,
     storageDir: path.resolve(cwd, e.BERTH_STORAGE_DIR ?? path.join(dataDir, 'storage')),

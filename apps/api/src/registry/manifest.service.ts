@@ -15,7 +15,8 @@ import {
   parseManifest,
 } from '@berth/oci';
 import { BlobRepository } from './blob.repository';
-import { CatalogRepository } from './catalog.repository';
+import { Principal } from '../access/principal';
+import { CatalogRepository, CatalogScope } from './catalog.repository';
 import { ManifestCache } from './manifest-cache';
 import { ManifestRepository, ManifestRow } from './manifest.repository';
 import { PullRecorder } from './pull-recorder.service';
@@ -176,9 +177,9 @@ export class ManifestService {
     if (!removed) throw OciErrors.manifestUnknown(`manifest ${reference} is unknown to ${name}`, { name, reference });
   }
 
-  /** Repositories holding at least one manifest, in byte order. */
-  async repositories(limit: number, last: string | undefined): Promise<string[]> {
-    return this.catalog.listNames(limit, last);
+  /** The catalog as `principal` may see it, in byte order. */
+  async repositories(principal: Principal, limit: number, last: string | undefined): Promise<string[]> {
+    return this.catalog.listNames(limit, last, catalogScope(principal));
   }
 
   async tags(name: string, limit: number, last: string | undefined): Promise<string[]> {
@@ -203,5 +204,16 @@ export class ManifestService {
         })),
       },
     };
+  }
+}
+
+function catalogScope(principal: Principal): CatalogScope {
+  switch (principal.kind) {
+    case 'anonymous':
+      return {};
+    case 'user':
+      return principal.isAdmin ? { all: true } : { userId: principal.id };
+    case 'robot':
+      return principal.projectId === null ? { all: true } : { projectId: principal.projectId };
   }
 }

@@ -1,12 +1,15 @@
 import { Readable } from 'node:stream';
-import { All, Controller, Req, Res, UseFilters } from '@nestjs/common';
+import { All, Controller, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { isMethodAllowed, isRegistryError, matchRegistryRoute, MAX_MANIFEST_BYTES, OciErrors, parseDigest, RegistryError, RegistryRoute } from '@berth/oci';
+import { isMethodAllowed, isRegistryError, matchRegistryRoute, MAX_MANIFEST_BYTES, OciErrors, parseDigest, projectOf, RegistryError, RegistryRoute } from '@berth/oci';
+import { AuditService } from '../audit/audit.service';
 import { BlobService } from './blob.service';
 import { parseContentRange, parseRangeHeader, uploadRangeHeader } from './http/ranges';
 import { readBodyLimited, requestBody } from './http/request-body';
 import { sendFile } from './http/send-file';
 import { ManifestService } from './manifest.service';
+import { REGISTRY_CALLER, REGISTRY_ROUTE, RegistryCaller } from './registry-access';
+import { RegistryAuthGuard } from './registry-auth.guard';
 import { RegistryExceptionFilter } from './registry-exception.filter';
 import { UploadBody, UploadService, UploadState } from './upload.service';
 
@@ -18,17 +21,19 @@ const MAX_PAGE = 10_000;
  */
 @Controller()
 @UseFilters(RegistryExceptionFilter)
+@UseGuards(RegistryAuthGuard)
 export class RegistryController {
   constructor(
     private readonly blobs: BlobService,
     private readonly uploads: UploadService,
     private readonly manifests: ManifestService,
+    private readonly audit: AuditService,
   ) {}
 
   @All(['v2', 'v2/*path'])
   async handle(@Req() req: Request, @Res() res: Response): Promise<void> {
-    res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
-    const route = matchRegistryRoute(req.method, req.originalUrl);
+    // The guard has routed the path already (null: no such endpoint).
+    const route = (req as Request & Record<symbol, RegistryRoute | null>)[REGISTRY_ROUTE] ?? null;
     if (!route) throw OciErrors.unsupported('no such registry endpoint', undefined, { status: 404 });
     res.locals.route = route.template;
     if (!isMethodAllowed(route.kind, req.method)) throw OciErrors.unsupported(`${req.method} is not supported on ${route.template}`);
@@ -54,7 +59,7 @@ export class RegistryController {
 
   private async catalogList(req: Request, res: Response): Promise<void> {
     const { n, last } = page(req, 1000);
-    const names = await this.manifests.repositories(n + 1, last);
+    const names = await this.manifests.repositories(await caller(req).principal(), n + 1, last);
     const more = names.length > n && n > 0;
     const repositories = names.slice(0, n);
     if (more) res.setHeader('Link', `</v2/_catalog?n=${n}&last=${encodeURIComponent(repositories[n - 1])}>; rel="next"`);
@@ -75,6 +80,7 @@ export class RegistryController {
       case 'PUT': {
         const body = await readBodyLimited(req, MAX_MANIFEST_BYTES);
         const pushed = await this.manifests.push(name, reference, body, req.headers['content-type']);
+        this.audit.record({ ...caller(req).actor, action: 'push', resource: `${name}${refSuffix(reference)}`, projectName: projectOf(name), address: req.socket.remoteAddress, success: true, details: { digest: pushed.digest } });
         res.setHeader('Location', `/v2/${name}/manifests/${pushed.digest}`);
         res.setHeader('Docker-Content-Digest', pushed.digest);
         if (pushed.subject) res.setHeader('OCI-Subject', pushed.subject);
@@ -82,10 +88,12 @@ export class RegistryController {
       }
       case 'DELETE':
         await this.manifests.remove(name, reference);
+        this.audit.record({ ...caller(req).actor, action: route.tag ? 'tag.delete' : 'artifact.delete', resource: `${name}${refSuffix(reference)}`, projectName: projectOf(name), address: req.socket.remoteAddress, success: true });
         return void res.status(202).end();
       default: {
         const head = req.method === 'HEAD';
         const m = await this.manifests.fetch(name, reference, req.headers.accept, !head);
+        if (!head) this.audit.recordPull({ ...caller(req).actor, resource: `${name}${refSuffix(reference)}`, projectName: projectOf(name), address: req.socket.remoteAddress });
         res.setHeader('Content-Type', m.mediaType);
         res.setHeader('Content-Length', m.size);
         res.setHeader('Docker-Content-Digest', m.digest);
@@ -99,6 +107,7 @@ export class RegistryController {
   private async blob(name: string, digest: string, req: Request, res: Response): Promise<void> {
     if (req.method === 'DELETE') {
       await this.blobs.unlink(name, digest);
+      this.audit.record({ ...caller(req).actor, action: 'blob.delete', resource: `${name}@${digest}`, projectName: projectOf(name), address: req.socket.remoteAddress, success: true });
       return void res.status(202).end();
     }
     const blob = await this.blobs.describe(name, digest);
@@ -130,7 +139,10 @@ export class RegistryController {
     const mount = query(req, 'mount');
     const digest = query(req, 'digest');
     if (mount !== undefined) {
-      const result = await this.uploads.mountOrStart(name, parseDigest(mount).digest, mountSource(query(req, 'from')));
+      // Only from a repository the caller may pull: otherwise a mount would copy blobs out of a private project.
+      const from = mountSource(query(req, 'from'));
+      const readable = from !== undefined && (await caller(req).mayPull(from)) ? from : undefined;
+      const result = await this.uploads.mountOrStart(name, parseDigest(mount).digest, readable);
       if ('digest' in result) return blobCreated(res, name, result.digest);
       return uploadAccepted(res, result, 202);
     }
@@ -179,6 +191,15 @@ export class RegistryController {
     res.setHeader('Content-Type', index.mediaType);
     res.status(200).end(JSON.stringify(index));
   }
+}
+
+/** `:tag` or `@digest`, as people write references. */
+function refSuffix(reference: string): string {
+  return reference.includes(':') ? `@${reference}` : `:${reference}`;
+}
+
+function caller(req: Request): RegistryCaller {
+  return (req as Request & Record<symbol, RegistryCaller>)[REGISTRY_CALLER];
 }
 
 function query(req: Request, key: string): string | undefined {

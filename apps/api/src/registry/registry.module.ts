@@ -1,4 +1,5 @@
 import { Module, OnModuleInit } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
 import { HttpAdapterHost } from '@nestjs/core';
 import { BlobRepository } from './blob.repository';
 import { BlobService } from './blob.service';
@@ -8,14 +9,16 @@ import { ManifestCache } from './manifest-cache';
 import { ManifestRepository } from './manifest.repository';
 import { ManifestService } from './manifest.service';
 import { PullRecorder } from './pull-recorder.service';
+import { RegistryAuthGuard } from './registry-auth.guard';
 import { RegistryChangeFeed } from './registry-change-feed';
 import { RegistryController } from './registry.controller';
 import { UploadRepository } from './upload.repository';
 import { UploadService } from './upload.service';
 
 @Module({
+  imports: [AuthModule],
   controllers: [RegistryController],
-  providers: [BlobRepository, CatalogRepository, ManifestRepository, UploadRepository, BlobService, UploadService, ManifestService, PullRecorder, RegistryChangeFeed, ManifestCache],
+  providers: [BlobRepository, CatalogRepository, ManifestRepository, UploadRepository, BlobService, UploadService, ManifestService, PullRecorder, RegistryChangeFeed, ManifestCache, RegistryAuthGuard],
   exports: [UploadRepository, PullRecorder],
 })
 export class RegistryModule implements OnModuleInit {
