@@ -49,7 +49,10 @@ export class RegistryAuthGuard implements CanActivate {
     const basic = parseBasicAuth(authorization);
     const result = basic ? await this.credentials.authenticate(basic.username, basic.secret, req.socket.remoteAddress ?? '', { cached: true }) : undefined;
     if (!result?.ok) {
-      if (result?.reason === 'rate_limited') throw OciErrors.tooManyRequests('too many failed logins; try again later');
+      if (result?.reason === 'rate_limited') {
+        res.setHeader('Retry-After', String(result.retryAfterSeconds));
+        throw OciErrors.tooManyRequests('too many failed logins; try again later');
+      }
       throw this.challenge(req, res, needed, 'invalid_token');
     }
     const principal = result.principal;
