@@ -25,9 +25,6 @@ export interface Viewer {
   isAdmin: boolean;
 }
 
-// The registry's change feed channel (registry/registry-change-feed.ts): replicas drop cached manifests of a repository named in it.
-const REGISTRY_CHANGES_CHANNEL = 'berth_registry_changes';
-
 const VIEW_COLUMNS = `p.id::text AS id, p.name, p.public, p.description, m.role, p.created_at AS "createdAt", p.updated_at AS "updatedAt",
   (SELECT count(*)::int FROM repository r
    WHERE starts_with(r.name, p.name || '/') AND EXISTS (SELECT 1 FROM manifest mf WHERE mf.repository_id = r.id)) AS "repositoryCount"`;
@@ -102,9 +99,7 @@ export class ProjectRepository {
    */
   async deleteRepositories(projectName: string, db: Queryable): Promise<string[]> {
     const result = await db.query(`DELETE FROM repository WHERE starts_with(name, $1 || '/') RETURNING name`, [projectName]);
-    const names = returnedRows<{ name: string }>(result).map((r) => r.name);
-    for (const name of names) await db.query('SELECT pg_notify($1, $2)', [REGISTRY_CHANGES_CHANNEL, name]);
-    return names;
+    return returnedRows<{ name: string }>(result).map((r) => r.name);
   }
 
   /** Members and robots go with it (ON DELETE CASCADE); audit events keep their text. */

@@ -6,6 +6,7 @@ import { DomainError } from '../common/domain-error';
 import { offsetOf, Page, Paging } from '../common/paging';
 import { inTransaction } from '../database/queryable';
 import { SettingsService } from '../settings/settings.service';
+import { RegistryChangeFeed } from '../registry/registry-change-feed';
 import { MemberRepository } from './member.repository';
 import { ProjectAccessService } from './project-access.service';
 import { assertProjectName } from './project-name';
@@ -22,6 +23,7 @@ export class ProjectService {
     private readonly access: ProjectAccessService,
     private readonly settings: SettingsService,
     private readonly audit: AuditService,
+    private readonly changes: RegistryChangeFeed,
   ) {}
 
   /** Public projects, the caller's own, and all of them for admins. */
@@ -83,9 +85,12 @@ export class ProjectService {
         });
       }
       const repositories = await this.projects.deleteRepositories(project.name, tx);
+      // Every replica drops what it cached for these repositories once this transaction commits.
+      for (const repository of repositories) await this.changes.publish(repository, tx);
       await this.projects.delete(project.id, tx);
       return repositories;
     });
+    for (const repository of removed) this.changes.changedLocally(repository);
     // The project row is gone, so the event names it in text only.
     await this.audit.recordNow({
       ...actorOf(principal),

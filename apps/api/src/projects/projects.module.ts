@@ -3,6 +3,7 @@ import { AuthModule } from '../auth/auth.module';
 import { ConsoleAuthModule } from '../console-auth/console-auth.module';
 import { IdentityModule } from '../identity/identity.module';
 import { SettingsModule } from '../settings/settings.module';
+import { RegistryModule } from '../registry/registry.module';
 import { MemberController } from './member.controller';
 import { MemberRepository } from './member.repository';
 import { MemberService } from './member.service';
@@ -13,7 +14,7 @@ import { ProjectService } from './project.service';
 
 /** /api/v1/projects and their members; ProjectAccessService is shared with the robots and audit routes. */
 @Module({
-  imports: [ConsoleAuthModule, AuthModule, IdentityModule, SettingsModule],
+  imports: [ConsoleAuthModule, AuthModule, IdentityModule, SettingsModule, RegistryModule],
   controllers: [ProjectController, MemberController],
   providers: [ProjectRepository, MemberRepository, ProjectAccessService, ProjectService, MemberService],
   exports: [ProjectAccessService],
