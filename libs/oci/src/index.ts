@@ -8,3 +8,4 @@ export * from './manifest';
 export * from './negotiation';
 export * from './routes';
 export * from './scope';
+export * from './tag-version';
