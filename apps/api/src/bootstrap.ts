@@ -21,6 +21,8 @@ export interface RunningBerth {
   dataSource: DataSource;
   /** Graceful: stop accepting, let in-flight requests finish (or abort them after the timeout), flush, close the database, stop Postgres last. */
   close(): Promise<void>;
+  /** The routes registered on the HTTP server (method and Express path), for checks such as the OpenAPI document's completeness. */
+  routes(): { method: string; path: string }[];
   /** For an impatient second Ctrl-C: no waiting, but the embedded PostgreSQL is still told to stop. */
   abort(): void;
 }
@@ -91,8 +93,20 @@ export async function startBerth(config: BerthConfig): Promise<RunningBerth> {
         await dataSource.destroy().catch(() => undefined);
         await embedded?.stop();
       })()),
+    routes: () => registeredRoutes(server),
     abort: () => embedded?.signalStop(),
   };
+}
+
+interface RouterLayer {
+  route?: { path: string | string[]; methods: Record<string, boolean> };
+}
+
+function registeredRoutes(server: express.Express): { method: string; path: string }[] {
+  const stack = (server as unknown as { router: { stack: RouterLayer[] } }).router.stack;
+  return stack.flatMap(({ route }) =>
+    route ? [route.path].flat().flatMap((p) => Object.keys(route.methods).filter((m) => m !== '_all').map((m) => ({ method: m.toUpperCase(), path: p }))) : [],
+  );
 }
 
 function trackInFlight(server: Server): { drained(timeoutMs: number): Promise<void> } {

@@ -1,6 +1,7 @@
 import { HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Principal } from '../access/principal';
+import { ApiDoc } from '../api/api-doc';
 import { ConsoleController } from '../api/console-controller';
 import { ClientAddress, CurrentPrincipal, CurrentSessionId, Public } from '../api/route-access';
 import { clearSessionCookies, setSessionCookies } from '../api/session-cookies';
@@ -19,6 +20,7 @@ export class AuthController {
   ) {}
 
   @Post('login')
+  @ApiDoc({ summary: 'Log in: sets the session and CSRF cookies' })
   @HttpCode(200)
   @Public({ ignoreCredentials: true })
   async login(
@@ -33,6 +35,7 @@ export class AuthController {
   }
 
   @Post('logout')
+  @ApiDoc({ summary: 'Log out: ends the session and clears its cookies' })
   @HttpCode(204)
   @Public()
   async logout(
@@ -47,6 +50,7 @@ export class AuthController {
   }
 
   @Post('signup')
+  @ApiDoc({ summary: 'Create an account (when self-registration is on)' })
   @Public({ ignoreCredentials: true })
   signup(@ValidBody(SignupBody) body: SignupBody, @ClientAddress() address: string): Promise<Profile> {
     return this.account.signup(body, address);

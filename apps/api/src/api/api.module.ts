@@ -1,18 +1,21 @@
 import { Module, OnModuleInit } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
+import { DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { AccountModule } from '../account/account.module';
 import { AuditConsoleModule } from '../audit/audit-console.module';
 import { DomainError } from '../common/domain-error';
+import { ConsoleAuthModule } from '../console-auth/console-auth.module';
 import { ProjectsModule } from '../projects/projects.module';
 import { RobotConsoleModule } from '../robots/robot-console.module';
 import { SettingsModule } from '../settings/settings.module';
 import { UsersModule } from '../users/users.module';
 import { sendApiError } from './json-body';
+import { OpenApiController } from './openapi.controller';
 
 /** The console REST API under /api/v1: every module of it, and the 404 for paths it does not have. */
 @Module({
-  imports: [AccountModule, UsersModule, SettingsModule, ProjectsModule, RobotConsoleModule, AuditConsoleModule],
+  imports: [DiscoveryModule, ConsoleAuthModule, AccountModule, UsersModule, SettingsModule, ProjectsModule, RobotConsoleModule, AuditConsoleModule],
+  controllers: [OpenApiController],
 })
 export class ApiModule implements OnModuleInit {
   constructor(private readonly adapterHost: HttpAdapterHost) {}

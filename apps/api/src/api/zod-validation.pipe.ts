@@ -21,8 +21,9 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, wha
 
 export class ZodValidationPipe<S extends z.ZodType> implements PipeTransform<unknown, z.output<S>> {
   constructor(
-    private readonly schema: S,
-    private readonly what: string,
+    /** Read by the OpenAPI document (openapi.ts), which describes bodies and queries from these schemas. */
+    readonly schema: S,
+    readonly what: string,
   ) {}
 
   transform(value: unknown): z.output<S> {

@@ -1,5 +1,6 @@
 import { Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import type { Principal, UserPrincipal } from '../access/principal';
+import { ApiDoc } from '../api/api-doc';
 import { ConsoleController } from '../api/console-controller';
 import { CurrentPrincipal, CurrentUser, Public } from '../api/route-access';
 import { ValidBody, ValidQuery } from '../api/zod-validation.pipe';
@@ -14,28 +15,33 @@ export class ProjectController {
   constructor(private readonly projects: ProjectService) {}
 
   @Get()
+  @ApiDoc({ summary: 'List the projects the caller can see' })
   @Public()
   list(@CurrentPrincipal() principal: Principal, @ValidQuery(ProjectListQuery) query: ProjectListQuery): Promise<Page<ProjectView>> {
     return this.projects.list(principal, query);
   }
 
   @Post()
+  @ApiDoc({ summary: 'Create a project' })
   create(@CurrentUser() user: UserPrincipal, @ValidBody(CreateProjectBody) body: CreateProjectBody): Promise<ProjectView> {
     return this.projects.create(user, body);
   }
 
   @Get(':name')
+  @ApiDoc({ summary: 'Get a project' })
   @Public()
   get(@CurrentPrincipal() principal: Principal, @Param('name') name: string): Promise<ProjectView> {
     return this.projects.get(principal, name);
   }
 
   @Patch(':name')
+  @ApiDoc({ summary: 'Update a project' })
   update(@CurrentUser() user: UserPrincipal, @Param('name') name: string, @ValidBody(UpdateProjectBody) body: UpdateProjectBody): Promise<ProjectView> {
     return this.projects.update(user, name, body);
   }
 
   @Delete(':name')
+  @ApiDoc({ summary: 'Delete a project (force: with its repositories)' })
   @HttpCode(204)
   delete(@CurrentUser() user: UserPrincipal, @Param('name') name: string, @ValidQuery(DeleteProjectQuery) query: DeleteProjectQuery): Promise<void> {
     return this.projects.delete(user, name, query.force);

@@ -1,5 +1,6 @@
 import { Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import type { UserPrincipal } from '../access/principal';
+import { ApiDoc } from '../api/api-doc';
 import { ConsoleController } from '../api/console-controller';
 import { AdminOnly, CurrentUser } from '../api/route-access';
 import { ValidBody, ValidQuery } from '../api/zod-validation.pipe';
@@ -14,27 +15,32 @@ export class ProjectRobotController {
   constructor(private readonly robots: RobotAdminService) {}
 
   @Get()
+  @ApiDoc({ summary: "List a project's robot accounts" })
   list(@CurrentUser() user: UserPrincipal, @Param('name') project: string, @ValidQuery(RobotListQuery) query: RobotListQuery): Promise<Page<RobotView>> {
     return this.robots.list(user, project, query);
   }
 
   @Post()
+  @ApiDoc({ summary: 'Create a project robot (the secret is shown once)' })
   create(@CurrentUser() user: UserPrincipal, @Param('name') project: string, @ValidBody(CreateRobotBody) body: CreateRobotBody): Promise<{ robot: RobotView; secret: string }> {
     return this.robots.create(user, project, body);
   }
 
   @Patch(':id')
+  @ApiDoc({ summary: 'Update a project robot' })
   update(@CurrentUser() user: UserPrincipal, @Param('name') project: string, @Param('id') id: string, @ValidBody(UpdateRobotBody) body: UpdateRobotBody): Promise<RobotView> {
     return this.robots.update(user, project, id, body);
   }
 
   @Post(':id/rotate')
+  @ApiDoc({ summary: "Rotate a project robot's secret" })
   @HttpCode(200)
   rotate(@CurrentUser() user: UserPrincipal, @Param('name') project: string, @Param('id') id: string): Promise<{ robot: RobotView; secret: string }> {
     return this.robots.rotate(user, project, id);
   }
 
   @Delete(':id')
+  @ApiDoc({ summary: 'Delete a project robot' })
   @HttpCode(204)
   delete(@CurrentUser() user: UserPrincipal, @Param('name') project: string, @Param('id') id: string): Promise<void> {
     return this.robots.delete(user, project, id);
@@ -48,27 +54,32 @@ export class SystemRobotController {
   constructor(private readonly robots: RobotAdminService) {}
 
   @Get()
+  @ApiDoc({ summary: 'List system robot accounts' })
   list(@CurrentUser() admin: UserPrincipal, @ValidQuery(RobotListQuery) query: RobotListQuery): Promise<Page<RobotView>> {
     return this.robots.list(admin, undefined, query);
   }
 
   @Post()
+  @ApiDoc({ summary: 'Create a system robot (the secret is shown once)' })
   create(@CurrentUser() admin: UserPrincipal, @ValidBody(CreateRobotBody) body: CreateRobotBody): Promise<{ robot: RobotView; secret: string }> {
     return this.robots.create(admin, undefined, body);
   }
 
   @Patch(':id')
+  @ApiDoc({ summary: 'Update a system robot' })
   update(@CurrentUser() admin: UserPrincipal, @Param('id') id: string, @ValidBody(UpdateRobotBody) body: UpdateRobotBody): Promise<RobotView> {
     return this.robots.update(admin, undefined, id, body);
   }
 
   @Post(':id/rotate')
+  @ApiDoc({ summary: "Rotate a system robot's secret" })
   @HttpCode(200)
   rotate(@CurrentUser() admin: UserPrincipal, @Param('id') id: string): Promise<{ robot: RobotView; secret: string }> {
     return this.robots.rotate(admin, undefined, id);
   }
 
   @Delete(':id')
+  @ApiDoc({ summary: 'Delete a system robot' })
   @HttpCode(204)
   delete(@CurrentUser() admin: UserPrincipal, @Param('id') id: string): Promise<void> {
     return this.robots.delete(admin, undefined, id);
