@@ -6,6 +6,7 @@ import { AuditConsoleModule } from '../audit/audit-console.module';
 import { DomainError } from '../common/domain-error';
 import { ConsoleAuthModule } from '../console-auth/console-auth.module';
 import { ProjectsModule } from '../projects/projects.module';
+import { RepositoriesModule } from '../repositories/repositories.module';
 import { RobotConsoleModule } from '../robots/robot-console.module';
 import { SettingsModule } from '../settings/settings.module';
 import { UsersModule } from '../users/users.module';
@@ -14,7 +15,7 @@ import { OpenApiController } from './openapi.controller';
 
 /** The console REST API under /api/v1: every module of it, and the 404 for paths it does not have. */
 @Module({
-  imports: [DiscoveryModule, ConsoleAuthModule, AccountModule, UsersModule, SettingsModule, ProjectsModule, RobotConsoleModule, AuditConsoleModule],
+  imports: [DiscoveryModule, ConsoleAuthModule, AccountModule, UsersModule, SettingsModule, ProjectsModule, RepositoriesModule, RobotConsoleModule, AuditConsoleModule],
   controllers: [OpenApiController],
 })
 export class ApiModule implements OnModuleInit {

@@ -305,10 +305,10 @@ function pathParameters(path: string): JsonSchema[] {
   return [...path.matchAll(/\{([^}]+)\}/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
 }
 
-/** `api/v1/projects` + `:name/members` -> `/api/v1/projects/{name}/members`. */
+/** `api/v1/projects` + `:name/members` -> `/api/v1/projects/{name}/members`; a wildcard `*path` becomes `{path}`. */
 export function openApiPath(...parts: string[]): string {
   const joined = parts.map(trimSlashes).filter(Boolean).join('/');
-  return `/${joined}`.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+  return `/${joined}`.replace(/[:*]([A-Za-z0-9_]+)/g, '{$1}');
 }
 
 function tagOf(path: string): string {

@@ -5,6 +5,7 @@
 export { ChangePasswordBody, CreateCliSecretBody, LoginBody, PermissionsQuery, SignupBody, UpdateProfileBody } from '../account/account.dto';
 export { AuditQuery } from '../audit/audit.dto';
 export { AddMemberBody, CreateProjectBody, DeleteProjectQuery, MemberListQuery, ProjectListQuery, UpdateMemberBody, UpdateProjectBody } from '../projects/project.dto';
+export { RepositoryListQuery, UpdateRepositoryBody } from '../repositories/repository.dto';
 export { CreateRobotBody, RobotListQuery, UpdateRobotBody } from '../robots/robot.dto';
 export { SystemSettings, UpdateSettingsBody } from '../settings/settings.dto';
 export { CreateUserBody, ResetPasswordBody, UpdateUserBody, UserListQuery } from '../users/users.dto';

@@ -300,6 +300,42 @@ export interface paths {
         patch: operations["memberUpdate"];
         trace?: never;
     };
+    "/api/v1/projects/{name}/repositories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a project's repositories */
+        get: operations["projectRepositoryList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{name}/repositories/{path}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a repository, with its description */
+        get: operations["projectRepositoryGet"];
+        put?: never;
+        post?: never;
+        /** Delete a repository with its manifests and tags (blobs are left for garbage collection) */
+        delete: operations["projectRepositoryDelete"];
+        options?: never;
+        head?: never;
+        /** Update a repository's description */
+        patch: operations["projectRepositoryUpdate"];
+        trace?: never;
+    };
     "/api/v1/projects/{name}/robots": {
         parameters: {
             query?: never;
@@ -347,6 +383,23 @@ export interface paths {
         put?: never;
         /** Rotate a project robot's secret */
         post: operations["projectRobotRotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/repositories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the repositories of every project the caller can see */
+        get: operations["repositoryList"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -578,6 +631,9 @@ export interface components {
         UpdateProjectBody: {
             public?: boolean;
             description?: string;
+        };
+        UpdateRepositoryBody: {
+            description: string;
         };
         UpdateRobotBody: {
             disabled?: boolean;
@@ -1248,6 +1304,116 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    projectRepositoryList: {
+        parameters: {
+            query?: {
+                /** @description The page, 1-based. */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page. */
+                page_size?: components["parameters"]["PageSize"];
+                q?: string;
+                sort?: "name" | "-name" | "pushed_at" | "-pushed_at" | "pulls" | "-pulls";
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List a project's repositories */
+            200: {
+                headers: {
+                    /** @description The total number of items */
+                    "X-Total-Count"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page"];
+                };
+            };
+            400: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    projectRepositoryGet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Get a repository, with its description */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    projectRepositoryDelete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    projectRepositoryUpdate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateRepositoryBody"];
+            };
+        };
+        responses: {
+            /** @description Update a repository's description */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
     projectRobotList: {
         parameters: {
             query?: {
@@ -1384,6 +1550,37 @@ export interface operations {
                 };
             };
             401: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    repositoryList: {
+        parameters: {
+            query?: {
+                /** @description The page, 1-based. */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page. */
+                page_size?: components["parameters"]["PageSize"];
+                q?: string;
+                sort?: "name" | "-name" | "pushed_at" | "-pushed_at" | "pulls" | "-pulls";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List the repositories of every project the caller can see */
+            200: {
+                headers: {
+                    /** @description The total number of items */
+                    "X-Total-Count"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page"];
+                };
+            };
+            400: components["responses"]["Error"];
             default: components["responses"]["Error"];
         };
     };
