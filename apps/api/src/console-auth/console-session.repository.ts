@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { returnedRows } from '../database/queryable';
-import type { User } from '../identity/user.repository';
+import { JOINED_USER_COLUMNS, joinedUser, type User } from '../identity/user.repository';
 
 export interface NewSessionRow {
   userId: string;
@@ -42,8 +42,7 @@ export class ConsoleSessionRepository {
   async findLive(tokenHash: string): Promise<LiveSession | undefined> {
     const rows = await this.dataSource.query(
       `SELECT s.id::text AS id, s.csrf_hash AS "csrfHash", s.created_at AS "createdAt", s.last_seen_at AS "lastSeenAt", s.expires_at AS "expiresAt",
-         u.id::text AS "userId", u.username, u.email, u.display_name AS "displayName", u.is_admin AS "isAdmin", u.disabled,
-         u.created_at AS "userCreatedAt", u.updated_at AS "userUpdatedAt", u.last_login_at AS "lastLoginAt"
+         ${JOINED_USER_COLUMNS}
        FROM console_session s JOIN app_user u ON u.id = s.user_id
        WHERE s.token_hash = $1 AND s.expires_at > now() AND NOT u.disabled`,
       [tokenHash],
@@ -56,17 +55,7 @@ export class ConsoleSessionRepository {
       createdAt: r.createdAt,
       lastSeenAt: r.lastSeenAt,
       expiresAt: r.expiresAt,
-      user: {
-        id: r.userId,
-        username: r.username,
-        email: r.email,
-        displayName: r.displayName,
-        isAdmin: r.isAdmin,
-        disabled: r.disabled,
-        createdAt: r.userCreatedAt,
-        updatedAt: r.userUpdatedAt,
-        lastLoginAt: r.lastLoginAt,
-      },
+      user: joinedUser(r),
     };
   }
 

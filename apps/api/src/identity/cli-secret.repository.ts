@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { DomainError } from '../common/domain-error';
 import { returnedRows } from '../database/queryable';
 import { uniqueViolation } from './unique-violation';
-import type { User } from './user.repository';
+import { JOINED_USER_COLUMNS, joinedUser, type User } from './user.repository';
 
 /** A CLI secret as its owner sees it: never the secret or its hash. */
 export interface CliSecret {
@@ -69,8 +69,7 @@ export class CliSecretRepository {
   async findByPrefix(prefix: string): Promise<CliSecretCredentials | undefined> {
     const rows = await this.dataSource.query(
       `SELECT ${SECRET_COLUMNS}, s.secret_hash AS "secretHash",
-         u.id::text AS "userId", u.username, u.email, u.display_name AS "displayName", u.is_admin AS "isAdmin", u.disabled,
-         u.created_at AS "userCreatedAt", u.updated_at AS "userUpdatedAt", u.last_login_at AS "lastLoginAt"
+         ${JOINED_USER_COLUMNS}
        FROM cli_secret s JOIN app_user u ON u.id = s.user_id
        WHERE s.prefix = $1`,
       [prefix],
@@ -80,17 +79,7 @@ export class CliSecretRepository {
     return {
       secret: { id: r.id, name: r.name, prefix: r.prefix, createdAt: r.createdAt, lastUsedAt: r.lastUsedAt },
       secretHash: r.secretHash,
-      user: {
-        id: r.userId,
-        username: r.username,
-        email: r.email,
-        displayName: r.displayName,
-        isAdmin: r.isAdmin,
-        disabled: r.disabled,
-        createdAt: r.userCreatedAt,
-        updatedAt: r.userUpdatedAt,
-        lastLoginAt: r.lastLoginAt,
-      },
+      user: joinedUser(r),
     };
   }
 

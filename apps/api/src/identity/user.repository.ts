@@ -39,6 +39,25 @@ export interface UserSearch {
   offset: number;
 }
 
+/** The columns of an `app_user u` joined to another table, named so they cannot clash with that table's. */
+export const JOINED_USER_COLUMNS = `u.id::text AS "userId", u.username, u.email, u.display_name AS "displayName", u.is_admin AS "isAdmin", u.disabled,
+  u.created_at AS "userCreatedAt", u.updated_at AS "userUpdatedAt", u.last_login_at AS "lastLoginAt"`;
+
+/** The User in a row selected with JOINED_USER_COLUMNS. */
+export function joinedUser(r: Record<string, never>): User {
+  return {
+    id: r.userId,
+    username: r.username,
+    email: r.email,
+    displayName: r.displayName,
+    isAdmin: r.isAdmin,
+    disabled: r.disabled,
+    createdAt: r.userCreatedAt,
+    updatedAt: r.userUpdatedAt,
+    lastLoginAt: r.lastLoginAt,
+  };
+}
+
 const USER_COLUMNS = `u.id::text AS id, u.username, u.email, u.display_name AS "displayName", u.is_admin AS "isAdmin",
   u.disabled, u.created_at AS "createdAt", u.updated_at AS "updatedAt", u.last_login_at AS "lastLoginAt"`;
 
