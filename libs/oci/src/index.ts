@@ -9,3 +9,4 @@ export * from './negotiation';
 export * from './routes';
 export * from './scope';
 export * from './tag-version';
+export * from './artifact';

@@ -178,6 +178,70 @@ export function compareTags(a: ParsedTag, b: ParsedTag): number {
   return byVersion || compareText(variantKey(a), variantKey(b)) || compareText(a.tag, b.tag);
 }
 
+/**
+ * A text key whose plain code-unit/byte order (JS `<`, PostgreSQL `COLLATE "C"`) is exactly `compareTags` order,
+ * so a database can `ORDER BY sort_key COLLATE "C"` instead of sorting every tag in memory.
+ * Always printable ASCII (never NUL). `parsed` must come from `parseTag`. Layout, field by field:
+ * - group: '1' versioned, then '2' commit, '3' other, '4' moving (unversioned tags skip the next three fields);
+ * - version: each component as its digit count (one base-36 digit) and digits; then '!', which sorts below every
+ *   digit, so 1.10 < 1.10.0 < 1.10.1 as in compareVersions;
+ * - pre-release: '0' + rank + number + kind + '!' when present, '1' when absent, so a release sorts after its pre-releases;
+ * - revision: '0' when absent, else '1' + a natural-order key: digit runs as a 3-digit length and the digits without
+ *   leading zeros (r007 ties with r7, as in naturalCompare), other runs as text + '!', and '!' at the end;
+ * - the variant key + '!', then the tag itself.
+ * Text fields are kept as they are except code units outside '#'..'}', which become order-preserving escapes
+ * ('"' + one character below, '~' + three characters above), so the terminator '!' stays below any text.
+ */
+export function tagSortKey(parsed: ParsedTag): string {
+  const tail = encodeText(variantKey(parsed)) + '!' + encodeText(parsed.tag);
+  if (parsed.version.length === 0) return String(unversionedGroup(parsed) + 2) + tail;
+  return '1' + parsed.version.map(numberKey).join('') + '!' + prereleaseKey(parsed.prerelease) + revisionKey(parsed.revision) + tail;
+}
+
+// Digit count then digits: numeric order for the at most 15-digit numbers parseTag keeps, and no key is a prefix of another.
+function numberKey(value: number): string {
+  const digits = String(value);
+  return digits.length.toString(36) + digits;
+}
+
+function prereleaseKey(prerelease: TagPrerelease | undefined): string {
+  if (!prerelease) return '1';
+  const rank = Object.hasOwn(PRERELEASE_RANK, prerelease.kind) ? PRERELEASE_RANK[prerelease.kind] : -1;
+  return '0' + String(rank + 1) + numberKey(prerelease.number ?? 0) + encodeText(prerelease.kind) + '!';
+}
+
+function revisionKey(revision: string | undefined): string {
+  return revision === undefined ? '0' : '1' + naturalKey(revision);
+}
+
+// Mirrors naturalCompare. A digit-run key starts with a digit and a text key never does, so where one string has digits
+// and the other text, the first characters decide, as naturalCompare's text comparison of the two runs does.
+function naturalKey(text: string): string {
+  const chunks = text.match(/\d+|\D+/g) ?? [];
+  const body = chunks.map((chunk) => {
+    if (!DIGITS.test(chunk)) return encodeText(chunk) + '!';
+    // Runs are at most 128 digits (the tag limit), so three digits of length keep the keys prefix-free.
+    const digits = chunk.replace(/^0+/, '');
+    return String(digits.length).padStart(3, '0') + digits;
+  });
+  return body.join('') + '!';
+}
+
+// '#'..'}' as is; below as '"' + one character ('#'..'E'), above as '~' + three base-64 digits ('0'..'o'): same order, prefix-free.
+function encodeText(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x23 && code <= 0x7d) out += text[i];
+    else if (code < 0x23) out += '"' + String.fromCharCode(0x23 + code);
+    else {
+      const n = code - 0x7e;
+      out += '~' + [n >> 12, (n >> 6) & 63, n & 63].map((digit) => String.fromCharCode(0x30 + digit)).join('');
+    }
+  }
+  return out;
+}
+
 function bareCommit(text: string): RegExpExecArray | null {
   const match = BARE_COMMIT.exec(text);
   // A bare hex string must mix digits and letters: 20240115 is a date, 'deadbeef' or 'facade1' words are rare enough.
