@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { PERMISSIONS, ROLES } from '../access/permissions';
+import { Profile } from '../console-auth/profile';
+import { CliSecret } from '../identity/cli-secret.repository';
 
 // Lengths only: the rules for names, passwords and emails are the services' (identity/user-policy.ts),
 // and their INVALID errors come back with the same `details.issues` shape.
@@ -24,3 +27,25 @@ export type CreateCliSecretBody = z.output<typeof CreateCliSecretBody>;
 
 export const PermissionsQuery = z.object({ project: z.string().min(1).max(255) });
 export type PermissionsQuery = z.output<typeof PermissionsQuery>;
+
+/** The answer to POST /auth/login; the session itself travels in the httpOnly cookie, never in the body. */
+export const LoginResult = z.object({
+  user: Profile,
+  /** Repeat in the X-CSRF-Token header on unsafe requests (also in the readable `berth_csrf` cookie). */
+  csrfToken: z.string(),
+  /** The idle expiry as of the login; it slides with use. */
+  expiresAt: z.date(),
+});
+export type LoginResult = z.output<typeof LoginResult>;
+
+/** A new CLI secret: the token is in this answer only; lists show CliSecret, without it. */
+export const CreatedCliSecret = z.object({ secret: CliSecret, token: z.string() });
+export type CreatedCliSecret = z.output<typeof CreatedCliSecret>;
+
+/** What the caller may do in one project; `role` is null when they are not a member (an admin, a public project). */
+export const ProjectPermissions = z.object({
+  project: z.string(),
+  role: z.enum(ROLES).nullable(),
+  permissions: z.array(z.enum(PERMISSIONS)),
+});
+export type ProjectPermissions = z.output<typeof ProjectPermissions>;

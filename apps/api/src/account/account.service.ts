@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { AccessService } from '../access/access.service';
-import type { Permission, Role } from '../access/permissions';
 import type { UserPrincipal } from '../access/principal';
 import { actorOf, AuditService } from '../audit/audit.service';
 import { DomainError, isDomainError } from '../common/domain-error';
@@ -11,13 +10,7 @@ import { CliSecret } from '../identity/cli-secret.repository';
 import { CliSecretService } from '../identity/cli-secret.service';
 import { UserService } from '../identity/user.service';
 import { SettingsService } from '../settings/settings.service';
-import type { ChangePasswordBody, SignupBody, UpdateProfileBody } from './account.dto';
-
-export interface ProjectPermissions {
-  project: string;
-  role: Role | null;
-  permissions: Permission[];
-}
+import type { ChangePasswordBody, CreatedCliSecret, ProjectPermissions, SignupBody, UpdateProfileBody } from './account.dto';
 
 /** The logged-in user's own account: profile, password, CLI secrets, and what they may do in a project. */
 @Injectable()
@@ -79,7 +72,7 @@ export class AccountService {
   }
 
   /** The token is in this answer only; lists show the name and prefix. */
-  async createCliSecret(me: UserPrincipal, name: string): Promise<{ secret: CliSecret; token: string }> {
+  async createCliSecret(me: UserPrincipal, name: string): Promise<CreatedCliSecret> {
     const created = await this.cliSecrets.create(me.id, name);
     await this.audit.recordNow({
       ...actorOf(me),

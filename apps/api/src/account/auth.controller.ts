@@ -8,7 +8,7 @@ import { clearSessionCookies, setSessionCookies } from '../api/session-cookies';
 import { ValidBody } from '../api/zod-validation.pipe';
 import { ConsoleAuthService } from '../console-auth/console-auth.service';
 import { Profile } from '../console-auth/profile';
-import { LoginBody, SignupBody } from './account.dto';
+import { LoginBody, LoginResult, SignupBody } from './account.dto';
 import { AccountService } from './account.service';
 
 /** Console login, logout and self-registration. The cookies are set here: they are HTTP, not rules. */
@@ -20,7 +20,7 @@ export class AuthController {
   ) {}
 
   @Post('login')
-  @ApiDoc({ summary: 'Log in: sets the session and CSRF cookies' })
+  @ApiDoc({ summary: 'Log in: sets the session and CSRF cookies', response: LoginResult })
   @HttpCode(200)
   @Public({ ignoreCredentials: true })
   async login(
@@ -28,7 +28,7 @@ export class AuthController {
     @ClientAddress() address: string,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
-  ): Promise<{ user: Profile; csrfToken: string; expiresAt: Date }> {
+  ): Promise<LoginResult> {
     const { user, session } = await this.auth.login(body.username, body.password, { address, userAgent: req.headers['user-agent'] });
     setSessionCookies(req, res, session);
     return { user, csrfToken: session.csrfToken, expiresAt: session.expiresAt };
@@ -50,7 +50,7 @@ export class AuthController {
   }
 
   @Post('signup')
-  @ApiDoc({ summary: 'Create an account (when self-registration is on)' })
+  @ApiDoc({ summary: 'Create an account (when self-registration is on)', response: Profile })
   @Public({ ignoreCredentials: true })
   signup(@ValidBody(SignupBody) body: SignupBody, @ClientAddress() address: string): Promise<Profile> {
     return this.account.signup(body, address);

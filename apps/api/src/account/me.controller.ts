@@ -8,8 +8,8 @@ import { ValidBody, ValidQuery } from '../api/zod-validation.pipe';
 import { Page } from '../common/paging';
 import { Profile } from '../console-auth/profile';
 import { CliSecret } from '../identity/cli-secret.repository';
-import { ChangePasswordBody, CreateCliSecretBody, PermissionsQuery, UpdateProfileBody } from './account.dto';
-import { AccountService, ProjectPermissions } from './account.service';
+import { ChangePasswordBody, CreateCliSecretBody, CreatedCliSecret, PermissionsQuery, ProjectPermissions, UpdateProfileBody } from './account.dto';
+import { AccountService } from './account.service';
 
 /** The caller's own account. */
 @ConsoleController('me')
@@ -17,13 +17,13 @@ export class MeController {
   constructor(private readonly account: AccountService) {}
 
   @Get()
-  @ApiDoc({ summary: "The caller's profile" })
+  @ApiDoc({ summary: "The caller's profile", response: Profile })
   get(@CurrentUser() me: UserPrincipal): Promise<Profile> {
     return this.account.profile(me);
   }
 
   @Patch()
-  @ApiDoc({ summary: "Update the caller's profile" })
+  @ApiDoc({ summary: "Update the caller's profile", response: Profile })
   update(@CurrentUser() me: UserPrincipal, @ValidBody(UpdateProfileBody) body: UpdateProfileBody): Promise<Profile> {
     return this.account.updateProfile(me, body);
   }
@@ -40,14 +40,14 @@ export class MeController {
   }
 
   @Get('cli-secrets')
-  @ApiDoc({ summary: "List the caller's CLI secrets" })
+  @ApiDoc({ summary: "List the caller's CLI secrets", item: CliSecret })
   listCliSecrets(@CurrentUser() me: UserPrincipal, @ValidQuery(PageQuery) query: PageQuery): Promise<Page<CliSecret>> {
     return this.account.listCliSecrets(me, query);
   }
 
   @Post('cli-secrets')
-  @ApiDoc({ summary: 'Create a CLI secret (the secret is shown once)' })
-  createCliSecret(@CurrentUser() me: UserPrincipal, @ValidBody(CreateCliSecretBody) body: CreateCliSecretBody): Promise<{ secret: CliSecret; token: string }> {
+  @ApiDoc({ summary: 'Create a CLI secret (the secret is shown once)', response: CreatedCliSecret })
+  createCliSecret(@CurrentUser() me: UserPrincipal, @ValidBody(CreateCliSecretBody) body: CreateCliSecretBody): Promise<CreatedCliSecret> {
     return this.account.createCliSecret(me, body.name);
   }
 
@@ -59,7 +59,7 @@ export class MeController {
   }
 
   @Get('permissions')
-  @ApiDoc({ summary: "The caller's permissions (system-wide, or in one project)" })
+  @ApiDoc({ summary: "The caller's permissions in one project", response: ProjectPermissions })
   permissions(@CurrentUser() me: UserPrincipal, @ValidQuery(PermissionsQuery) query: PermissionsQuery): Promise<ProjectPermissions> {
     return this.account.permissions(me, query.project);
   }

@@ -6,8 +6,13 @@ export const API_DOC = 'berth:api-doc';
 export interface ApiDocOptions {
   /** One line for the OpenAPI document and the explorer. */
   summary: string;
-  /** The response body's schema, where the code has one; without it the document says "an object". */
+  /**
+   * The response body's schema; without it the document says "an object". Export it from api/responses.ts
+   * to make it a named component (a named type in the web client).
+   */
   response?: z.ZodType;
+  /** For a paged list: the schema of one item (the document wraps it in `Page`). */
+  item?: z.ZodType;
 }
 
 /** What a console route is for, in the OpenAPI document (GET /api/v1/openapi.json). Describes; never validates. */

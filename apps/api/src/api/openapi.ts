@@ -6,6 +6,7 @@ import { API_DOC, ApiDocOptions } from './api-doc';
 import { API_PREFIX } from './console-controller';
 import { pageFields } from './pagination';
 import { ROUTE_ACCESS, RouteAccess } from './route-access';
+import * as responseSchemas from './responses';
 import * as requestSchemas from './schemas';
 import { CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE } from './session-cookies';
 import { ZodValidationPipe } from './zod-validation.pipe';
@@ -61,12 +62,28 @@ export function buildOpenApiDocument(controllers: Type<unknown>[]): JsonSchema {
   const paths: Record<string, Record<string, Operation>> = {};
   const operationIds = new Set<string>();
 
+  // Named response schemas are converted together, so one nested in another is a $ref to its component, not a copy.
+  const responses = z.registry<{ id: string }>();
+  for (const [name, schema] of Object.entries(responseSchemas) as [string, z.ZodType][]) responses.add(schema, { id: name });
+  const named = z.toJSONSchema(responses, { io: 'output', unrepresentable: 'any', uri: (id) => `#/components/schemas/${id}`, override: datesAsStrings })
+    .schemas as Record<string, JsonSchema>;
+  for (const [name, { $schema: _, $id: __, ...schema }] of Object.entries(named)) components[name] = schema;
+
   /** A named request schema becomes a component, anything else is inlined. */
   const bodySchema = (schema: z.ZodType): JsonSchema => {
     const name = schemaNames.get(schema);
     if (!name) return toJsonSchema(schema, 'input');
     components[name] ??= toJsonSchema(schema, 'input');
     return { $ref: `#/components/schemas/${name}` };
+  };
+
+  /** A named response schema (api/responses.ts) is a $ref to its component; anything else is inlined, with $refs to named ones inside. */
+  const responseSchema = (schema: z.ZodType): JsonSchema => {
+    const id = responses.get(schema)?.id;
+    if (id) return { $ref: `#/components/schemas/${id}` };
+    const { $defs: _, ...json } = toJsonSchema(schema, 'output', responses);
+    // Every definition is a named component already.
+    return JSON.parse(JSON.stringify(json).replaceAll('"#/$defs/', '"#/components/schemas/'));
   };
 
   for (const controller of controllers) {
@@ -119,7 +136,7 @@ export function buildOpenApiDocument(controllers: Type<unknown>[]): JsonSchema {
           if (parameters.length) operation.parameters = parameters;
           if (body) operation.requestBody = { required: true, content: { 'application/json': { schema: bodySchema(body) } } };
           operation.responses = {
-            [String(status)]: successResponse(status, summary, doc?.response, paged),
+            [String(status)]: successResponse(status, summary, doc, paged, responseSchema),
             ...errorResponses(access, Boolean(query || body)),
           };
           operation.security = securityOf(access, method);
@@ -230,10 +247,17 @@ function queryParametersOf(schema: z.ZodType): { parameters: JsonSchema[]; paged
   return { parameters, paged };
 }
 
-function successResponse(status: number, summary: string, response: z.ZodType | undefined, paged: boolean): JsonSchema {
+function successResponse(
+  status: number,
+  summary: string,
+  doc: ApiDocOptions | undefined,
+  paged: boolean,
+  describe: (schema: z.ZodType) => JsonSchema,
+): JsonSchema {
   if (status === 204) return { description: 'No content' };
   let schema: JsonSchema;
-  if (response) schema = toJsonSchema(response, 'output');
+  if (doc?.response) schema = describe(doc.response);
+  else if (paged && doc?.item) schema = { allOf: [{ $ref: '#/components/schemas/Page' }, { type: 'object', properties: { items: { type: 'array', items: describe(doc.item) } } }] };
   else if (paged) schema = { $ref: '#/components/schemas/Page' };
   else schema = { type: 'object', description: summary };
   const answer: JsonSchema = { description: summary, content: { 'application/json': { schema } } };
@@ -296,9 +320,14 @@ function tokenOperation(): Operation {
   };
 }
 
-function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const { $schema: _, ...json } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
+function toJsonSchema(schema: z.ZodType, io: 'input' | 'output', metadata?: z.core.$ZodRegistry<{ id: string }>): JsonSchema {
+  const { $schema: _, ...json } = z.toJSONSchema(schema, { io, unrepresentable: 'any', override: datesAsStrings, ...(metadata ? { metadata } : {}) }) as JsonSchema;
   return json;
+}
+
+/** Response bodies carry Date objects, which JSON turns into ISO 8601 strings. */
+function datesAsStrings(ctx: { zodSchema: z.core.$ZodTypes; jsonSchema: JsonSchema }): void {
+  if (ctx.zodSchema._zod.def.type === 'date') Object.assign(ctx.jsonSchema, { type: 'string', format: 'date-time' });
 }
 
 function pathParameters(path: string): JsonSchema[] {

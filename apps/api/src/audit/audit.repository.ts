@@ -1,10 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { z } from 'zod';
 import { Queryable } from '../database/queryable';
 
+export const ACTOR_KINDS = ['user', 'robot', 'anonymous', 'system'] as const;
+export type ActorKind = (typeof ACTOR_KINDS)[number];
+
+/** An event to record (AuditService); what is read back is an AuditRow. */
 export interface AuditEvent {
   actor: string;
-  actorKind: 'user' | 'robot' | 'anonymous' | 'system';
+  actorKind: ActorKind;
   /** Dotted verb: `login`, `push`, `pull`, `tag.delete`, `project.create`, `member.update`, `robot.rotate`, ... */
   action: string;
   /** What it acted on: `team-a/app:1.0`, `project team-a`, `user ann`. */
@@ -17,14 +22,27 @@ export interface AuditEvent {
   details?: Record<string, unknown>;
 }
 
-export interface AuditRow extends Required<Omit<AuditEvent, 'projectId' | 'projectName' | 'address' | 'details'>> {
-  id: string;
-  at: Date;
-  projectId: string | null;
-  project: string | null;
-  address: string | null;
-  details: Record<string, unknown>;
-}
+/** One recorded event, as the audit log lists it. */
+export const AuditRow = z.object({
+  id: z.string(),
+  at: z.date(),
+  /** A username, a robot's full name, or `anonymous`. */
+  actor: z.string(),
+  actorKind: z.enum(ACTOR_KINDS),
+  /** Dotted verb: `login`, `push`, `pull`, `tag.delete`, `project.create`, `member.update`, `robot.rotate`, ... */
+  action: z.string(),
+  /** What it acted on: `team-a/app:1.0`, `project team-a`, `user ann`. */
+  resource: z.string(),
+  /** Null for events outside a project, and once the project is deleted. */
+  projectId: z.string().nullable(),
+  /** The project's name; null as for projectId. */
+  project: z.string().nullable(),
+  address: z.string().nullable(),
+  success: z.boolean(),
+  /** Action-specific facts (a failed login's reason, a role change's from and to, a pull count). */
+  details: z.record(z.string(), z.unknown()),
+});
+export type AuditRow = z.output<typeof AuditRow>;
 
 export interface AuditQuery {
   projectId?: string;

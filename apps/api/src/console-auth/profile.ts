@@ -1,14 +1,16 @@
+import { z } from 'zod';
 import type { UserPrincipal } from '../access/principal';
 import type { User } from '../identity/user.repository';
 
 /** What the console shows of the logged-in user (GET /me, the login answer). */
-export interface Profile {
-  id: string;
-  username: string;
-  email: string | null;
-  displayName: string | null;
-  isAdmin: boolean;
-}
+export const Profile = z.object({
+  id: z.string(),
+  username: z.string(),
+  email: z.string().nullable(),
+  displayName: z.string().nullable(),
+  isAdmin: z.boolean(),
+});
+export type Profile = z.output<typeof Profile>;
 
 export function profileOf(user: User): Profile {
   return { id: user.id, username: user.username, email: user.email, displayName: user.displayName, isAdmin: user.isAdmin };

@@ -1,18 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { z } from 'zod';
 import { DomainError } from '../common/domain-error';
 import { returnedRows } from '../database/queryable';
 import { uniqueViolation } from './unique-violation';
 import { JOINED_USER_COLUMNS, joinedUser, type User } from './user.repository';
 
 /** A CLI secret as its owner sees it: never the secret or its hash. */
-export interface CliSecret {
-  id: string;
-  name: string;
-  prefix: string;
-  createdAt: Date;
-  lastUsedAt: Date | null;
-}
+export const CliSecret = z.object({
+  id: z.string(),
+  name: z.string(),
+  /** The public part of the token (`berth_<prefix>_...`), shown so the owner can tell secrets apart. */
+  prefix: z.string(),
+  createdAt: z.date(),
+  lastUsedAt: z.date().nullable(),
+});
+export type CliSecret = z.output<typeof CliSecret>;
 
 export interface CliSecretCredentials {
   secret: CliSecret;

@@ -1,21 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { z } from 'zod';
 import { DomainError } from '../common/domain-error';
 import { Queryable, returnedRows } from '../database/queryable';
 import { uniqueViolation } from './unique-violation';
 
-/** A user as the rest of Berth sees it: never with the password hash. */
-export interface User {
-  id: string;
-  username: string;
-  email: string | null;
-  displayName: string | null;
-  isAdmin: boolean;
-  disabled: boolean;
-  createdAt: Date;
-  updatedAt: Date;
-  lastLoginAt: Date | null;
-}
+/** A user as the rest of Berth (and an admin in GET /users) sees it: never with the password hash. */
+export const User = z.object({
+  id: z.string(),
+  username: z.string(),
+  email: z.string().nullable(),
+  displayName: z.string().nullable(),
+  isAdmin: z.boolean(),
+  disabled: z.boolean(),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+  lastLoginAt: z.date().nullable(),
+});
+export type User = z.output<typeof User>;
 
 export interface NewUserRow {
   username: string;

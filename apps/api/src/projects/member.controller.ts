@@ -5,7 +5,7 @@ import { ConsoleController } from '../api/console-controller';
 import { CurrentUser } from '../api/route-access';
 import { ValidBody, ValidQuery } from '../api/zod-validation.pipe';
 import type { Page } from '../common/paging';
-import type { MemberView } from './member.repository';
+import { MemberView } from './member.repository';
 import { MemberService } from './member.service';
 import { AddMemberBody, MemberListQuery, UpdateMemberBody } from './project.dto';
 
@@ -14,19 +14,19 @@ export class MemberController {
   constructor(private readonly members: MemberService) {}
 
   @Get()
-  @ApiDoc({ summary: "List a project's members" })
+  @ApiDoc({ summary: "List a project's members", item: MemberView })
   list(@CurrentUser() user: UserPrincipal, @Param('name') project: string, @ValidQuery(MemberListQuery) query: MemberListQuery): Promise<Page<MemberView>> {
     return this.members.list(user, project, query);
   }
 
   @Post()
-  @ApiDoc({ summary: 'Add a member to a project' })
+  @ApiDoc({ summary: 'Add a member to a project', response: MemberView })
   add(@CurrentUser() user: UserPrincipal, @Param('name') project: string, @ValidBody(AddMemberBody) body: AddMemberBody): Promise<MemberView> {
     return this.members.add(user, project, body.username, body.role);
   }
 
   @Patch(':username')
-  @ApiDoc({ summary: "Change a member's role" })
+  @ApiDoc({ summary: "Change a member's role", response: MemberView })
   update(
     @CurrentUser() user: UserPrincipal,
     @Param('name') project: string,

@@ -1,17 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { Role } from '../access/permissions';
+import { z } from 'zod';
+import { ROLES, type Role } from '../access/permissions';
 import { DomainError } from '../common/domain-error';
 import { Queryable, returnedRows } from '../database/queryable';
 import { uniqueViolation } from '../identity/unique-violation';
 
 /** A member as the project's members see them: no email, which is the user's own business. */
-export interface MemberView {
-  username: string;
-  displayName: string | null;
-  role: Role;
-  addedAt: Date;
-}
+export const MemberView = z.object({
+  username: z.string(),
+  displayName: z.string().nullable(),
+  role: z.enum(ROLES),
+  addedAt: z.date(),
+});
+export type MemberView = z.output<typeof MemberView>;
 
 const VIEW_COLUMNS = `u.username, u.display_name AS "displayName", m.role, m.created_at AS "addedAt"`;
 

@@ -6,7 +6,7 @@ import { DomainError, isDomainError } from '../common/domain-error';
 import { Page, pageOf, Paging } from '../common/paging';
 import { ProjectAccessService } from '../projects/project-access.service';
 import type { CreateRobotBody, UpdateRobotBody } from './robot.dto';
-import { RobotService, RobotView } from './robot.service';
+import { RobotService, RobotView, RobotWithSecret } from './robot.service';
 
 /** Where robots live: one project, or the system (project null, admins only). */
 type Scope = { project: ProjectAccessRow | null };
@@ -32,7 +32,7 @@ export class RobotAdminService {
     return pageOf(await this.robots.list(scope.project?.id ?? null), paging);
   }
 
-  async create(principal: UserPrincipal, projectName: string | undefined, input: CreateRobotBody): Promise<{ robot: RobotView; secret: string }> {
+  async create(principal: UserPrincipal, projectName: string | undefined, input: CreateRobotBody): Promise<RobotWithSecret> {
     const scope = await this.scope(principal, projectName);
     const created = await this.robots.create({
       project: scope.project,
@@ -55,7 +55,7 @@ export class RobotAdminService {
   }
 
   /** A new secret, returned once; the old one stops working at once. */
-  async rotate(principal: UserPrincipal, projectName: string | undefined, id: string): Promise<{ robot: RobotView; secret: string }> {
+  async rotate(principal: UserPrincipal, projectName: string | undefined, id: string): Promise<RobotWithSecret> {
     const scope = await this.scope(principal, projectName);
     const robot = await this.robotIn(scope, id);
     const secret = await this.robots.rotate(id);

@@ -7,7 +7,7 @@ import { ValidBody, ValidQuery } from '../api/zod-validation.pipe';
 import type { Page } from '../common/paging';
 import { RobotAdminService } from './robot-admin.service';
 import { CreateRobotBody, RobotListQuery, UpdateRobotBody } from './robot.dto';
-import type { RobotView } from './robot.service';
+import { RobotView, RobotWithSecret } from './robot.service';
 
 /** A project's robot accounts (manage_robots). */
 @ConsoleController('projects/:name/robots')
@@ -15,27 +15,27 @@ export class ProjectRobotController {
   constructor(private readonly robots: RobotAdminService) {}
 
   @Get()
-  @ApiDoc({ summary: "List a project's robot accounts" })
+  @ApiDoc({ summary: "List a project's robot accounts", item: RobotView })
   list(@CurrentUser() user: UserPrincipal, @Param('name') project: string, @ValidQuery(RobotListQuery) query: RobotListQuery): Promise<Page<RobotView>> {
     return this.robots.list(user, project, query);
   }
 
   @Post()
-  @ApiDoc({ summary: 'Create a project robot (the secret is shown once)' })
-  create(@CurrentUser() user: UserPrincipal, @Param('name') project: string, @ValidBody(CreateRobotBody) body: CreateRobotBody): Promise<{ robot: RobotView; secret: string }> {
+  @ApiDoc({ summary: 'Create a project robot (the secret is shown once)', response: RobotWithSecret })
+  create(@CurrentUser() user: UserPrincipal, @Param('name') project: string, @ValidBody(CreateRobotBody) body: CreateRobotBody): Promise<RobotWithSecret> {
     return this.robots.create(user, project, body);
   }
 
   @Patch(':id')
-  @ApiDoc({ summary: 'Update a project robot' })
+  @ApiDoc({ summary: 'Update a project robot', response: RobotView })
   update(@CurrentUser() user: UserPrincipal, @Param('name') project: string, @Param('id') id: string, @ValidBody(UpdateRobotBody) body: UpdateRobotBody): Promise<RobotView> {
     return this.robots.update(user, project, id, body);
   }
 
   @Post(':id/rotate')
-  @ApiDoc({ summary: "Rotate a project robot's secret" })
+  @ApiDoc({ summary: "Rotate a project robot's secret (the new secret is shown once)", response: RobotWithSecret })
   @HttpCode(200)
-  rotate(@CurrentUser() user: UserPrincipal, @Param('name') project: string, @Param('id') id: string): Promise<{ robot: RobotView; secret: string }> {
+  rotate(@CurrentUser() user: UserPrincipal, @Param('name') project: string, @Param('id') id: string): Promise<RobotWithSecret> {
     return this.robots.rotate(user, project, id);
   }
 
@@ -54,27 +54,27 @@ export class SystemRobotController {
   constructor(private readonly robots: RobotAdminService) {}
 
   @Get()
-  @ApiDoc({ summary: 'List system robot accounts' })
+  @ApiDoc({ summary: 'List system robot accounts', item: RobotView })
   list(@CurrentUser() admin: UserPrincipal, @ValidQuery(RobotListQuery) query: RobotListQuery): Promise<Page<RobotView>> {
     return this.robots.list(admin, undefined, query);
   }
 
   @Post()
-  @ApiDoc({ summary: 'Create a system robot (the secret is shown once)' })
-  create(@CurrentUser() admin: UserPrincipal, @ValidBody(CreateRobotBody) body: CreateRobotBody): Promise<{ robot: RobotView; secret: string }> {
+  @ApiDoc({ summary: 'Create a system robot (the secret is shown once)', response: RobotWithSecret })
+  create(@CurrentUser() admin: UserPrincipal, @ValidBody(CreateRobotBody) body: CreateRobotBody): Promise<RobotWithSecret> {
     return this.robots.create(admin, undefined, body);
   }
 
   @Patch(':id')
-  @ApiDoc({ summary: 'Update a system robot' })
+  @ApiDoc({ summary: 'Update a system robot', response: RobotView })
   update(@CurrentUser() admin: UserPrincipal, @Param('id') id: string, @ValidBody(UpdateRobotBody) body: UpdateRobotBody): Promise<RobotView> {
     return this.robots.update(admin, undefined, id, body);
   }
 
   @Post(':id/rotate')
-  @ApiDoc({ summary: "Rotate a system robot's secret" })
+  @ApiDoc({ summary: "Rotate a system robot's secret (the new secret is shown once)", response: RobotWithSecret })
   @HttpCode(200)
-  rotate(@CurrentUser() admin: UserPrincipal, @Param('id') id: string): Promise<{ robot: RobotView; secret: string }> {
+  rotate(@CurrentUser() admin: UserPrincipal, @Param('id') id: string): Promise<RobotWithSecret> {
     return this.robots.rotate(admin, undefined, id);
   }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { z } from 'zod';
 import { DomainError } from '../common/domain-error';
 import { uniqueViolation } from '../identity/unique-violation';
 import { PasswordHasher } from '../identity/password-hasher';
@@ -10,17 +11,26 @@ import { RobotRepository, RobotRow } from './robot.repository';
 const ROBOT_PREFIX = 'robot$';
 const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
-export interface RobotView {
-  id: string;
-  name: string;
-  project: string | null;
-  description: string;
-  permissions: RobotPermission[];
-  expiresAt: Date | null;
-  disabled: boolean;
-  createdAt: Date;
-  lastUsedAt: Date | null;
-}
+/** A robot account as the console lists it: never its secret or the secret's hash. */
+export const RobotView = z.object({
+  id: z.string(),
+  /** The full name to log in with: `robot$<project>+<name>`, or `robot$<name>` for a system robot. */
+  name: z.string(),
+  /** The project's name; null for a system robot. */
+  project: z.string().nullable(),
+  description: z.string(),
+  permissions: z.array(z.enum(ROBOT_PERMISSIONS)),
+  /** Null: never expires. */
+  expiresAt: z.date().nullable(),
+  disabled: z.boolean(),
+  createdAt: z.date(),
+  lastUsedAt: z.date().nullable(),
+});
+export type RobotView = z.output<typeof RobotView>;
+
+/** The answer to creating a robot or rotating its secret: the only time the secret is shown. */
+export const RobotWithSecret = z.object({ robot: RobotView, secret: z.string() });
+export type RobotWithSecret = z.output<typeof RobotWithSecret>;
 
 export type RobotAuthFailure = 'unknown' | 'wrong_secret' | 'disabled' | 'expired';
 
@@ -52,7 +62,7 @@ export class RobotService {
     permissions: RobotPermission[];
     expiresAt?: Date | null;
     createdBy: string | null;
-  }): Promise<{ robot: RobotView; secret: string }> {
+  }): Promise<RobotWithSecret> {
     if (!NAME.test(input.name)) throw DomainError.invalid('robot names are 1-64 characters: lowercase letters, digits, ".", "_" and "-"', { field: 'name' });
     const permissions = checkPermissions(input.permissions);
     if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) throw DomainError.invalid('expiry must be in the future', { field: 'expiresAt' });

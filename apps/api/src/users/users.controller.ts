@@ -5,7 +5,7 @@ import { ConsoleController } from '../api/console-controller';
 import { AdminOnly, CurrentSessionId, CurrentUser } from '../api/route-access';
 import { ValidBody, ValidQuery } from '../api/zod-validation.pipe';
 import type { Page } from '../common/paging';
-import type { User } from '../identity/user.repository';
+import { User } from '../identity/user.repository';
 import { UserAdminService } from './user-admin.service';
 import { CreateUserBody, ResetPasswordBody, UpdateUserBody, UserListQuery } from './users.dto';
 
@@ -15,25 +15,25 @@ export class UsersController {
   constructor(private readonly users: UserAdminService) {}
 
   @Get()
-  @ApiDoc({ summary: 'List users' })
+  @ApiDoc({ summary: 'List users', item: User })
   list(@CurrentUser() admin: UserPrincipal, @ValidQuery(UserListQuery) query: UserListQuery): Promise<Page<User>> {
     return this.users.list(admin, query);
   }
 
   @Post()
-  @ApiDoc({ summary: 'Create a user' })
+  @ApiDoc({ summary: 'Create a user', response: User })
   create(@CurrentUser() admin: UserPrincipal, @ValidBody(CreateUserBody) body: CreateUserBody): Promise<User> {
     return this.users.create(admin, body);
   }
 
   @Get(':username')
-  @ApiDoc({ summary: 'Get a user' })
+  @ApiDoc({ summary: 'Get a user', response: User })
   get(@CurrentUser() admin: UserPrincipal, @Param('username') username: string): Promise<User> {
     return this.users.get(admin, username);
   }
 
   @Patch(':username')
-  @ApiDoc({ summary: 'Update a user' })
+  @ApiDoc({ summary: 'Update a user', response: User })
   update(@CurrentUser() admin: UserPrincipal, @Param('username') username: string, @ValidBody(UpdateUserBody) body: UpdateUserBody): Promise<User> {
     return this.users.update(admin, username, body);
   }

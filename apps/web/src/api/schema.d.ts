@@ -183,7 +183,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's permissions (system-wide, or in one project) */
+        /** The caller's permissions in one project */
         get: operations["mePermissions"];
         put?: never;
         post?: never;
@@ -381,7 +381,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Rotate a project robot's secret */
+        /** Rotate a project robot's secret (the new secret is shown once) */
         post: operations["projectRobotRotate"];
         delete?: never;
         options?: never;
@@ -451,7 +451,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Rotate a system robot's secret */
+        /** Rotate a system robot's secret (the new secret is shown once) */
         post: operations["systemRobotRotate"];
         delete?: never;
         options?: never;
@@ -583,9 +583,34 @@ export interface components {
             /** @enum {string} */
             role: "project_admin" | "maintainer" | "developer" | "guest" | "limited_guest";
         };
+        AuditRow: {
+            id: string;
+            /** Format: date-time */
+            at: string;
+            actor: string;
+            /** @enum {string} */
+            actorKind: "user" | "robot" | "anonymous" | "system";
+            action: string;
+            resource: string;
+            projectId: string | null;
+            project: string | null;
+            address: string | null;
+            success: boolean;
+            details: {
+                [key: string]: unknown;
+            };
+        };
         ChangePasswordBody: {
             currentPassword: string;
             newPassword: string;
+        };
+        CliSecret: {
+            id: string;
+            name: string;
+            prefix: string;
+            /** Format: date-time */
+            createdAt: string;
+            lastUsedAt: string | null;
         };
         CreateCliSecretBody: {
             name: string;
@@ -608,17 +633,68 @@ export interface components {
             displayName?: string | null;
             isAdmin?: boolean;
         };
+        CreatedCliSecret: {
+            secret: components["schemas"]["CliSecret"];
+            token: string;
+        };
         LoginBody: {
             username: string;
             password: string;
         };
+        LoginResult: {
+            user: components["schemas"]["Profile"];
+            csrfToken: string;
+            /** Format: date-time */
+            expiresAt: string;
+        };
+        MemberView: {
+            username: string;
+            displayName: string | null;
+            /** @enum {string} */
+            role: "project_admin" | "maintainer" | "developer" | "guest" | "limited_guest";
+            /** Format: date-time */
+            addedAt: string;
+        };
+        Profile: {
+            id: string;
+            username: string;
+            email: string | null;
+            displayName: string | null;
+            isAdmin: boolean;
+        };
+        ProjectPermissions: {
+            project: string;
+            role: ("project_admin" | "maintainer" | "developer" | "guest" | "limited_guest") | null;
+            permissions: ("pull" | "push" | "delete" | "edit_description" | "read_members" | "manage_members" | "manage_robots" | "manage_policies" | "manage_project" | "read_audit")[];
+        };
         ResetPasswordBody: {
             password: string;
+        };
+        RobotView: {
+            id: string;
+            name: string;
+            project: string | null;
+            description: string;
+            permissions: ("pull" | "push" | "delete")[];
+            expiresAt: string | null;
+            disabled: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            lastUsedAt: string | null;
+        };
+        RobotWithSecret: {
+            robot: components["schemas"]["RobotView"];
+            secret: string;
         };
         SignupBody: {
             username: string;
             password: string;
             email?: string | null;
+        };
+        SystemSettings: {
+            self_registration: boolean;
+            /** @enum {string} */
+            project_creation: "admins" | "everyone";
         };
         UpdateMemberBody: {
             /** @enum {string} */
@@ -651,6 +727,19 @@ export interface components {
             displayName?: string | null;
             isAdmin?: boolean;
             disabled?: boolean;
+        };
+        User: {
+            id: string;
+            username: string;
+            email: string | null;
+            displayName: string | null;
+            isAdmin: boolean;
+            disabled: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            lastLoginAt: string | null;
         };
     };
     responses: {
@@ -700,7 +789,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page"];
+                    "application/json": components["schemas"]["Page"] & {
+                        items?: components["schemas"]["AuditRow"][];
+                    };
                 };
             };
             400: components["responses"]["Error"];
@@ -728,7 +819,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["LoginResult"];
                 };
             };
             400: components["responses"]["Error"];
@@ -773,7 +864,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Profile"];
                 };
             };
             400: components["responses"]["Error"];
@@ -839,7 +930,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Profile"];
                 };
             };
             401: components["responses"]["Error"];
@@ -865,7 +956,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Profile"];
                 };
             };
             400: components["responses"]["Error"];
@@ -895,7 +986,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page"];
+                    "application/json": components["schemas"]["Page"] & {
+                        items?: components["schemas"]["CliSecret"][];
+                    };
                 };
             };
             400: components["responses"]["Error"];
@@ -922,7 +1015,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["CreatedCliSecret"];
                 };
             };
             400: components["responses"]["Error"];
@@ -988,13 +1081,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The caller's permissions (system-wide, or in one project) */
+            /** @description The caller's permissions in one project */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ProjectPermissions"];
                 };
             };
             400: components["responses"]["Error"];
@@ -1182,7 +1275,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page"];
+                    "application/json": components["schemas"]["Page"] & {
+                        items?: components["schemas"]["AuditRow"][];
+                    };
                 };
             };
             400: components["responses"]["Error"];
@@ -1214,7 +1309,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page"];
+                    "application/json": components["schemas"]["Page"] & {
+                        items?: components["schemas"]["MemberView"][];
+                    };
                 };
             };
             400: components["responses"]["Error"];
@@ -1243,7 +1340,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["MemberView"];
                 };
             };
             400: components["responses"]["Error"];
@@ -1296,7 +1393,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["MemberView"];
                 };
             };
             400: components["responses"]["Error"];
@@ -1438,7 +1535,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page"];
+                    "application/json": components["schemas"]["Page"] & {
+                        items?: components["schemas"]["RobotView"][];
+                    };
                 };
             };
             400: components["responses"]["Error"];
@@ -1467,7 +1566,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["RobotWithSecret"];
                 };
             };
             400: components["responses"]["Error"];
@@ -1520,7 +1619,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["RobotView"];
                 };
             };
             400: components["responses"]["Error"];
@@ -1540,13 +1639,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Rotate a project robot's secret */
+            /** @description Rotate a project robot's secret (the new secret is shown once) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["RobotWithSecret"];
                 };
             };
             401: components["responses"]["Error"];
@@ -1606,7 +1705,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page"];
+                    "application/json": components["schemas"]["Page"] & {
+                        items?: components["schemas"]["RobotView"][];
+                    };
                 };
             };
             400: components["responses"]["Error"];
@@ -1634,7 +1735,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["RobotWithSecret"];
                 };
             };
             400: components["responses"]["Error"];
@@ -1687,7 +1788,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["RobotView"];
                 };
             };
             400: components["responses"]["Error"];
@@ -1707,13 +1808,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Rotate a system robot's secret */
+            /** @description Rotate a system robot's secret (the new secret is shown once) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["RobotWithSecret"];
                 };
             };
             401: components["responses"]["Error"];
@@ -1736,11 +1837,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        self_registration: boolean;
-                        /** @enum {string} */
-                        project_creation: "admins" | "everyone";
-                    };
+                    "application/json": components["schemas"]["SystemSettings"];
                 };
             };
             401: components["responses"]["Error"];
@@ -1767,11 +1864,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        self_registration: boolean;
-                        /** @enum {string} */
-                        project_creation: "admins" | "everyone";
-                    };
+                    "application/json": components["schemas"]["SystemSettings"];
                 };
             };
             400: components["responses"]["Error"];
@@ -1803,7 +1896,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page"];
+                    "application/json": components["schemas"]["Page"] & {
+                        items?: components["schemas"]["User"][];
+                    };
                 };
             };
             400: components["responses"]["Error"];
@@ -1831,7 +1926,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["User"];
                 };
             };
             400: components["responses"]["Error"];
@@ -1857,7 +1952,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["User"];
                 };
             };
             401: components["responses"]["Error"];
@@ -1909,7 +2004,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["User"];
                 };
             };
             400: components["responses"]["Error"];

@@ -1,0 +1,13 @@
+/**
+ * Every named response schema of the console API: each becomes a component of the OpenAPI document
+ * (and so a named type in the generated web client). Routes point at them with @ApiDoc({ response }) or,
+ * for paged lists, @ApiDoc({ item }).
+ */
+export { SystemSettings } from '../settings/settings.dto';
+export { Profile } from '../console-auth/profile';
+export { CreatedCliSecret, LoginResult, ProjectPermissions } from '../account/account.dto';
+export { CliSecret } from '../identity/cli-secret.repository';
+export { User } from '../identity/user.repository';
+export { RobotView, RobotWithSecret } from '../robots/robot.service';
+export { MemberView } from '../projects/member.repository';
+export { AuditRow } from '../audit/audit.repository';
