@@ -2,20 +2,40 @@ import { Module, OnModuleInit } from '@nestjs/common';
 import { DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { AccountModule } from '../account/account.module';
+import { ArtifactsModule } from '../artifacts/artifacts.module';
 import { AuditConsoleModule } from '../audit/audit-console.module';
 import { DomainError } from '../common/domain-error';
 import { ConsoleAuthModule } from '../console-auth/console-auth.module';
 import { ProjectsModule } from '../projects/projects.module';
 import { RepositoriesModule } from '../repositories/repositories.module';
 import { RobotConsoleModule } from '../robots/robot-console.module';
+import { SearchModule } from '../search/search.module';
 import { SettingsModule } from '../settings/settings.module';
+import { SystemModule } from '../system/system.module';
 import { UsersModule } from '../users/users.module';
 import { sendApiError } from './json-body';
 import { OpenApiController } from './openapi.controller';
 
-/** The console REST API under /api/v1: every module of it, and the 404 for paths it does not have. */
+/**
+ * The console REST API under /api/v1: every module of it, and the 404 for paths it does not have.
+ * Order matters once: ArtifactsModule's `repositories/*path/-/...` routes must be registered before
+ * RepositoriesModule's `repositories/*path`, which would otherwise take them (test/console/artifacts.test.ts fails if not).
+ */
 @Module({
-  imports: [DiscoveryModule, ConsoleAuthModule, AccountModule, UsersModule, SettingsModule, ProjectsModule, RepositoriesModule, RobotConsoleModule, AuditConsoleModule],
+  imports: [
+    DiscoveryModule,
+    ConsoleAuthModule,
+    AccountModule,
+    UsersModule,
+    SettingsModule,
+    ProjectsModule,
+    ArtifactsModule,
+    RepositoriesModule,
+    RobotConsoleModule,
+    AuditConsoleModule,
+    SystemModule,
+    SearchModule,
+  ],
   controllers: [OpenApiController],
 })
 export class ApiModule implements OnModuleInit {

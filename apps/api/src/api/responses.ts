@@ -11,3 +11,8 @@ export { User } from '../identity/user.repository';
 export { RobotView, RobotWithSecret } from '../robots/robot.service';
 export { MemberView } from '../projects/member.repository';
 export { AuditRow } from '../audit/audit.repository';
+export { ArtifactDeletion, ArtifactDetail, ArtifactSummary, TagAdded, TagPage, TagView } from '../artifacts/artifact.dto';
+export { ProjectDetail, ProjectView } from '../projects/project.dto';
+export { Statistics, SystemInfo } from '../system/system.dto';
+export { RepositorySummary, RepositoryView } from '../repositories/repository.dto';
+export { SearchHit } from '../search/search.dto';

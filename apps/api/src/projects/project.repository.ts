@@ -1,57 +1,154 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { Role } from '../access/permissions';
+import { ROLES } from '../access/permissions';
+import { ProjectViewer, visibleProject } from '../access/visibility';
 import { DomainError } from '../common/domain-error';
 import { Queryable, returnedRows } from '../database/queryable';
 import { uniqueViolation } from '../identity/unique-violation';
+import type { Badge } from '../repositories/repository.dto';
+import type { ProjectDetail, ProjectSort, ProjectView } from './project.dto';
 
-/** A project as the console lists it, seen by one caller. */
-export interface ProjectView {
-  id: string;
-  name: string;
-  public: boolean;
-  description: string;
-  /** The caller's role, or null (not a member, or anonymous). */
-  role: Role | null;
-  /** Repositories under `<name>/` that hold at least one manifest. */
-  repositoryCount: number;
-  createdAt: Date;
-  updatedAt: Date;
+export interface ProjectFilter {
+  q?: string;
+  badge?: Badge;
+  public?: boolean;
+  sort: ProjectSort;
 }
 
-/** Who is looking: visibility in lists follows AccessService (public, member, or admin). */
-export interface Viewer {
-  userId: string | null;
-  isAdmin: boolean;
-}
+/** A project as the console lists it, before its storage is added (ProjectStorageCache). */
+export type ProjectRow = Omit<ProjectView, 'storageBytes'>;
 
-const VIEW_COLUMNS = `p.id::text AS id, p.name, p.public, p.description, m.role, p.created_at AS "createdAt", p.updated_at AS "updatedAt",
-  (SELECT count(*)::int FROM repository r
-   WHERE starts_with(r.name, p.name || '/') AND EXISTS (SELECT 1 FROM manifest mf WHERE mf.repository_id = r.id)) AS "repositoryCount"`;
+/** What is in a project and who works on it, but its repository count, which the row has. */
+export type ProjectContents = Omit<ProjectDetail['summary'], 'repositoryCount'>;
+
+/** Repositories of project `p` that hold at least one manifest (what the registry's catalog lists). */
+const REPOSITORY_COUNT = `(SELECT count(*)::int FROM repository r
+  WHERE split_part(r.name, '/', 1) = p.name AND EXISTS (SELECT 1 FROM manifest mf WHERE mf.repository_id = r.id))`;
+
+/** What ROW_COLUMNS reads from a project `p`. */
+const PROJECT_COLUMNS = `p.id, p.name, p.public, p.description, p.badge, p.quota_bytes, p.created_at, p.updated_at`;
+
+/** A ProjectRow from `p`, a project (PROJECT_COLUMNS) with the caller's `role` beside it. */
+const ROW_COLUMNS = `p.id::text AS id, p.name, p.public, p.description, p.badge, p.role,
+  ${REPOSITORY_COUNT} AS "repositoryCount", p.quota_bytes::float8 AS "quotaBytes",
+  p.created_at AS "createdAt", p.updated_at AS "updatedAt"`;
+
+/** `p` for one project ($1 its id) with the role of $2 in it. */
+const ONE_PROJECT = `(SELECT ${PROJECT_COLUMNS}, m.role FROM project p LEFT JOIN project_member m ON m.project_id = p.id AND m.user_id = $2::bigint WHERE p.id = $1) p`;
+
+const BY_NAME = `p.name COLLATE "C"`;
+/** Over `p` (project) and, for the storage sorts, `s` (the sums handed in). */
+const ORDER: Record<ProjectSort, string> = {
+  name: BY_NAME,
+  '-name': `${BY_NAME} DESC`,
+  created_at: `p.created_at, ${BY_NAME}`,
+  '-created_at': `p.created_at DESC, ${BY_NAME}`,
+  repositories: `${REPOSITORY_COUNT}, ${BY_NAME}`,
+  '-repositories': `${REPOSITORY_COUNT} DESC, ${BY_NAME}`,
+  storage: `COALESCE(s.bytes, 0), ${BY_NAME}`,
+  '-storage': `COALESCE(s.bytes, 0) DESC, ${BY_NAME}`,
+};
+
+export function sortsByStorage(sort: ProjectSort): boolean {
+  return sort === 'storage' || sort === '-storage';
+}
 
 /** Projects (the first path component of repository names) and their repositories' rows. */
 @Injectable()
 export class ProjectRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async list(viewer: Viewer, offset: number, limit: number): Promise<{ items: ProjectView[]; total: number }> {
-    const from = `FROM project p LEFT JOIN project_member m ON m.project_id = p.id AND m.user_id = $1::bigint
-                  WHERE $2 OR p.public OR m.user_id IS NOT NULL`;
-    const params = [viewer.userId, viewer.isAdmin];
-    const [items, counted] = await Promise.all([
-      this.dataSource.query(`SELECT ${VIEW_COLUMNS} ${from} ORDER BY p.name LIMIT $3 OFFSET $4`, [...params, limit, offset]),
-      this.dataSource.query(`SELECT count(*)::int AS n ${from}`, params),
+  /**
+   * One page of the projects `viewer` may see that pass `filter`, with `userId`'s role in each: one query
+   * for the page (repository counts for its rows only, unless sorting by them), one for the count. The
+   * storage sorts order by `storage`, the sums of exactly the projects that pass the filter (see `names`),
+   * which also count them.
+   */
+  async list(
+    viewer: ProjectViewer,
+    userId: string | null,
+    filter: ProjectFilter,
+    offset: number,
+    limit: number,
+    storage?: ReadonlyMap<string, number>,
+  ): Promise<{ items: ProjectRow[]; total: number }> {
+    const { where, params } = matching(viewer, filter);
+    const page = [...params, limit, offset, userId];
+    let sums = '';
+    if (sortsByStorage(filter.sort)) {
+      if (!storage) throw new Error(`ProjectRepository.list: sorting by ${filter.sort} needs the projects' storage`);
+      page.push([...storage.keys()], [...storage.values()]);
+      sums = `LEFT JOIN unnest($${page.length - 1}::text[], $${page.length}::float8[]) AS s(name, bytes) ON s.name = p.name`;
+    }
+    const n = params.length;
+    const [items, total] = await Promise.all([
+      this.dataSource.query(
+        `SELECT ${ROW_COLUMNS}
+         FROM (SELECT ${PROJECT_COLUMNS}, m.role, row_number() OVER (ORDER BY ${ORDER[filter.sort]}) AS ord
+               FROM project p LEFT JOIN project_member m ON m.project_id = p.id AND m.user_id = $${n + 3}::bigint ${sums}
+               WHERE ${where} ORDER BY ord LIMIT $${n + 1} OFFSET $${n + 2}) p
+         ORDER BY p.ord`,
+        page,
+      ),
+      storage?.size ?? this.count(where, params),
     ]);
-    return { items, total: counted[0].n };
+    return { items, total };
   }
 
-  async view(projectId: string, userId: string | null): Promise<ProjectView> {
+  private async count(where: string, params: unknown[]): Promise<number> {
+    const rows = await this.dataSource.query(`SELECT count(*)::int AS n FROM project p WHERE ${where}`, params);
+    return rows[0].n;
+  }
+
+  /** The names of every project `viewer` may see that passes `filter`. */
+  async names(viewer: ProjectViewer, filter: ProjectFilter): Promise<string[]> {
+    const { where, params } = matching(viewer, filter);
+    const rows: { name: string }[] = await this.dataSource.query(`SELECT p.name FROM project p WHERE ${where}`, params);
+    return rows.map((r) => r.name);
+  }
+
+  /**
+   * Storage used by each of `projects`, in one query: the sizes of the distinct blobs the manifests of
+   * its repositories reference, so a layer shared by two images counts once (and once in each project
+   * that uses it). Found through the index on `split_part(repository.name, '/', 1)`.
+   */
+  async storage(projects: readonly string[]): Promise<Map<string, number>> {
+    const rows: { project: string; bytes: number }[] = await this.dataSource.query(
+      `SELECT d.project, sum(b.size)::float8 AS bytes
+       FROM (SELECT DISTINCT split_part(r.name, '/', 1) AS project, mb.digest
+             FROM repository r
+             JOIN manifest mf ON mf.repository_id = r.id
+             JOIN manifest_blob mb ON mb.manifest_id = mf.id
+             WHERE split_part(r.name, '/', 1) = ANY($1::text[])) d
+       JOIN blob b ON b.digest = d.digest
+       GROUP BY d.project`,
+      [projects],
+    );
+    return new Map(rows.map((r) => [r.project, r.bytes]));
+  }
+
+  /** The project as `userId` sees it in lists. */
+  async view(projectId: string, userId: string | null): Promise<ProjectRow> {
+    const rows = await this.dataSource.query(`SELECT ${ROW_COLUMNS} FROM ${ONE_PROJECT}`, [projectId, userId]);
+    if (!rows[0]) throw DomainError.notFound('project not found');
+    return rows[0];
+  }
+
+  /** One query: the list row, and what is in the project and who works on it. */
+  async detail(projectId: string, userId: string | null): Promise<{ row: ProjectRow; contents: ProjectContents }> {
     const rows = await this.dataSource.query(
-      `SELECT ${VIEW_COLUMNS} FROM project p LEFT JOIN project_member m ON m.project_id = p.id AND m.user_id = $2::bigint WHERE p.id = $1`,
+      `SELECT ${ROW_COLUMNS},
+         (SELECT count(*)::int FROM repository r JOIN manifest mf ON mf.repository_id = r.id WHERE split_part(r.name, '/', 1) = p.name) AS "artifactCount",
+         (SELECT count(*)::int FROM repository r JOIN tag t ON t.repository_id = r.id WHERE split_part(r.name, '/', 1) = p.name) AS "tagCount",
+         (SELECT COALESCE(jsonb_object_agg(role, n), '{}') FROM (SELECT role, count(*)::int AS n FROM project_member WHERE project_id = p.id GROUP BY role) x) AS "membersByRole",
+         (SELECT count(*)::int FROM robot WHERE project_id = p.id) AS "robotCount"
+       FROM ${ONE_PROJECT}`,
       [projectId, userId],
     );
     if (!rows[0]) throw DomainError.notFound('project not found');
-    return rows[0];
+    const { artifactCount, tagCount, membersByRole, robotCount, ...row } = rows[0];
+    const byRole = Object.fromEntries(ROLES.map((role) => [role, membersByRole[role] ?? 0])) as ProjectContents['membersByRole'];
+    return { row, contents: { artifactCount, tagCount, membersByRole: byRole, robotCount } };
   }
 
   /** CONFLICT when the name is taken. */
@@ -70,11 +167,17 @@ export class ProjectRepository {
     }
   }
 
-  async update(projectId: string, patch: { public?: boolean; description?: string }): Promise<void> {
-    const result = await this.dataSource.query(
-      `UPDATE project SET public = COALESCE($2, public), description = COALESCE($3, description), updated_at = now() WHERE id = $1 RETURNING id`,
-      [projectId, patch.public ?? null, patch.description ?? null],
-    );
+  /** Changes the fields present in `patch`; for quota and badge, null is a value (unlimited, no badge). */
+  async update(projectId: string, patch: { public?: boolean; description?: string; quotaBytes?: number | null; badge?: Badge | null }): Promise<void> {
+    const columns = { public: patch.public, description: patch.description, quota_bytes: patch.quotaBytes, badge: patch.badge };
+    const params: unknown[] = [projectId];
+    const sets = ['updated_at = now()'];
+    for (const [column, value] of Object.entries(columns)) {
+      if (value === undefined) continue;
+      params.push(value);
+      sets.push(`${column} = $${params.length}`);
+    }
+    const result = await this.dataSource.query(`UPDATE project SET ${sets.join(', ')} WHERE id = $1 RETURNING id`, params);
     if (returnedRows(result).length === 0) throw DomainError.notFound('project not found');
   }
 
@@ -87,7 +190,7 @@ export class ProjectRepository {
   async countRepositoriesWithManifests(projectName: string, db: Queryable): Promise<number> {
     const rows = await db.query(
       `SELECT count(*)::int AS n FROM repository r
-       WHERE starts_with(r.name, $1 || '/') AND EXISTS (SELECT 1 FROM manifest m WHERE m.repository_id = r.id)`,
+       WHERE split_part(r.name, '/', 1) = $1 AND EXISTS (SELECT 1 FROM manifest m WHERE m.repository_id = r.id)`,
       [projectName],
     );
     return rows[0].n;
@@ -98,7 +201,7 @@ export class ProjectRepository {
    * blobs' bytes are left for garbage collection) and tells the registry's caches when `db` commits.
    */
   async deleteRepositories(projectName: string, db: Queryable): Promise<string[]> {
-    const result = await db.query(`DELETE FROM repository WHERE starts_with(name, $1 || '/') RETURNING name`, [projectName]);
+    const result = await db.query(`DELETE FROM repository WHERE split_part(name, '/', 1) = $1 RETURNING name`, [projectName]);
     return returnedRows<{ name: string }>(result).map((r) => r.name);
   }
 
@@ -106,4 +209,24 @@ export class ProjectRepository {
   async delete(projectId: string, db: Queryable): Promise<void> {
     await db.query('DELETE FROM project WHERE id = $1', [projectId]);
   }
+}
+
+/** "`p` is visible to `viewer` and passes `filter`", with its parameters numbered from $1. */
+function matching(viewer: ProjectViewer, filter: ProjectFilter): { where: string; params: unknown[] } {
+  const visible = visibleProject('p', viewer, 1);
+  const params = [...visible.params];
+  const where = [visible.sql];
+  if (filter.q) {
+    params.push(filter.q.toLowerCase());
+    where.push(`strpos(lower(p.name), $${params.length}) > 0`);
+  }
+  if (filter.badge) {
+    params.push(filter.badge);
+    where.push(`p.badge = $${params.length}`);
+  }
+  if (filter.public !== undefined) {
+    params.push(filter.public);
+    where.push(`p.public = $${params.length}`);
+  }
+  return { where: where.join(' AND '), params };
 }

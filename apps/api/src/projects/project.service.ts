@@ -1,17 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Principal, UserPrincipal } from '../access/principal';
+import { viewerOf } from '../access/visibility';
 import { actorOf, AuditService } from '../audit/audit.service';
 import { DomainError } from '../common/domain-error';
-import { offsetOf, Page, Paging } from '../common/paging';
+import { offsetOf, Page } from '../common/paging';
 import { inTransaction } from '../database/queryable';
 import { SettingsService } from '../settings/settings.service';
 import { RegistryChangeFeed } from '../registry/registry-change-feed';
 import { MemberRepository } from './member.repository';
 import { ProjectAccessService } from './project-access.service';
 import { assertProjectName } from './project-name';
-import type { CreateProjectBody, UpdateProjectBody } from './project.dto';
-import { ProjectRepository, ProjectView } from './project.repository';
+import type { CreateProjectBody, ProjectDetail, ProjectListQuery, ProjectView, UpdateProjectBody } from './project.dto';
+import { ProjectStorageCache } from './project-storage-cache';
+import { ProjectRepository, ProjectRow, sortsByStorage } from './project.repository';
 
 /** Projects: who sees them, who creates them (the `project_creation` setting), and when they may go. */
 @Injectable()
@@ -24,18 +26,26 @@ export class ProjectService {
     private readonly settings: SettingsService,
     private readonly audit: AuditService,
     private readonly changes: RegistryChangeFeed,
+    private readonly storage: ProjectStorageCache,
   ) {}
 
-  /** Public projects, the caller's own, and all of them for admins. */
-  async list(principal: Principal, paging: Paging): Promise<Page<ProjectView>> {
-    const viewer = principal.kind === 'user' ? { userId: principal.id, isAdmin: principal.isAdmin } : { userId: null, isAdmin: false };
-    const { items, total } = await this.projects.list(viewer, offsetOf(paging), paging.pageSize);
-    return { items, total, ...paging };
+  /**
+   * Public projects, the caller's own, and all of them for admins. Storage is summed for the page's
+   * projects only, except when sorting by it, which needs the sums of every project the filter leaves.
+   */
+  async list(principal: Principal, query: ProjectListQuery): Promise<Page<ProjectView>> {
+    const { page, pageSize, ...filter } = query;
+    const viewer = viewerOf(principal);
+    const sums = sortsByStorage(filter.sort) ? await this.storageOf(await this.projects.names(viewer, filter)) : undefined;
+    const { items, total } = await this.projects.list(viewer, userIdOf(principal), filter, offsetOf(query), pageSize, sums);
+    return { items: await this.withStorage(items, sums), total, page, pageSize };
   }
 
-  async get(principal: Principal, name: string): Promise<ProjectView> {
+  async get(principal: Principal, name: string): Promise<ProjectDetail> {
     const project = await this.access.require(principal, name, 'pull');
-    return this.projects.view(project.id, userIdOf(principal));
+    const { row, contents } = await this.projects.detail(project.id, userIdOf(principal));
+    const [view] = await this.withStorage([row]);
+    return { ...view, summary: { repositoryCount: row.repositoryCount, ...contents } };
   }
 
   /** The creator becomes its project_admin. */
@@ -60,14 +70,19 @@ export class ProjectService {
       success: true,
       details: { public: input.public ?? false },
     });
-    return this.projects.view(id, principal.id);
+    return this.view(id, principal.id);
   }
 
+  /** Visibility and description follow manage_project; quota and badge are the platform's to set (system admins). */
   async update(principal: UserPrincipal, name: string, changes: UpdateProjectBody): Promise<ProjectView> {
     const project = await this.access.require(principal, name, 'manage_project');
-    await this.projects.update(project.id, { public: changes.public, description: changes.description?.trim() });
+    const platformFields = (['quotaBytes', 'badge'] as const).filter((field) => changes[field] !== undefined);
+    if (platformFields.length > 0 && !principal.isAdmin) {
+      throw DomainError.forbidden("only system administrators may change a project's quota or badge", { fields: platformFields });
+    }
+    await this.projects.update(project.id, { ...changes, description: changes.description?.trim() });
     await this.audit.recordNow({ ...actorOf(principal), action: 'project.update', resource: `project ${project.name}`, projectId: project.id, success: true, details: changes });
-    return this.projects.view(project.id, principal.id);
+    return this.view(project.id, principal.id);
   }
 
   /**
@@ -99,6 +114,21 @@ export class ProjectService {
       success: true,
       details: { force, repositoriesDeleted: removed.length },
     });
+  }
+
+  private async view(projectId: string, userId: string): Promise<ProjectView> {
+    const [view] = await this.withStorage([await this.projects.view(projectId, userId)]);
+    return view;
+  }
+
+  /** The rows with their storage: from `sums` when the list had them, else cached or summed in one query. */
+  private async withStorage(rows: ProjectRow[], sums?: ReadonlyMap<string, number>): Promise<ProjectView[]> {
+    const bytes = sums ?? (await this.storageOf(rows.map((r) => r.name)));
+    return rows.map((row) => ({ ...row, storageBytes: bytes.get(row.name) ?? 0 }));
+  }
+
+  private storageOf(projects: string[]): Promise<Map<string, number>> {
+    return this.storage.of(projects, (missing) => this.projects.storage(missing));
   }
 }
 

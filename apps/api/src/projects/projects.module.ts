@@ -8,15 +8,16 @@ import { MemberController } from './member.controller';
 import { MemberRepository } from './member.repository';
 import { MemberService } from './member.service';
 import { ProjectAccessService } from './project-access.service';
+import { ProjectStorageCache } from './project-storage-cache';
 import { ProjectController } from './project.controller';
 import { ProjectRepository } from './project.repository';
 import { ProjectService } from './project.service';
 
-/** /api/v1/projects and their members; ProjectAccessService is shared with the robots and audit routes. */
+/** /api/v1/projects and their members; ProjectAccessService is shared with the robots and audit routes, ProjectStorageCache with statistics. */
 @Module({
   imports: [ConsoleAuthModule, AuthModule, IdentityModule, SettingsModule, RegistryModule],
   controllers: [ProjectController, MemberController],
-  providers: [ProjectRepository, MemberRepository, ProjectAccessService, ProjectService, MemberService],
-  exports: [ProjectAccessService],
+  providers: [ProjectRepository, MemberRepository, ProjectAccessService, ProjectService, MemberService, ProjectStorageCache],
+  exports: [ProjectAccessService, ProjectStorageCache],
 })
 export class ProjectsModule {}

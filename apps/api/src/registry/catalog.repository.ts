@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { ProjectViewer, visibleProject } from '../access/visibility';
 import { Queryable } from '../database/queryable';
 
 export interface RepositoryRow {
@@ -37,25 +38,19 @@ export class CatalogRepository {
    * it is a member of or a robot of, everything for admins), in byte order, after `last`.
    */
   async listNames(limit: number, last: string | undefined, scope: CatalogScope): Promise<string[]> {
+    const visible = visibleProject('p', scope, 3);
     const rows: { name: string }[] = await this.dataSource.query(
       `SELECT r.name FROM repository r
        LEFT JOIN project p ON p.name = split_part(r.name, '/', 1)
        WHERE ($1::text IS NULL OR r.name COLLATE "C" > $1)
          AND EXISTS (SELECT 1 FROM manifest m WHERE m.repository_id = r.id)
-         AND ($3::boolean
-              OR p.public
-              OR EXISTS (SELECT 1 FROM project_member pm WHERE pm.project_id = p.id AND pm.user_id = $4::bigint)
-              OR p.id = $5::bigint)
+         AND ${visible.sql}
        ORDER BY r.name COLLATE "C" LIMIT $2`,
-      [last ?? null, limit, scope.all === true, scope.userId ?? null, scope.projectId ?? null],
+      [last ?? null, limit, ...visible.params],
     );
     return rows.map((r) => r.name);
   }
 }
 
 /** Whose catalog: everything, or what one user (by membership) or one project robot may see. */
-export interface CatalogScope {
-  all?: boolean;
-  userId?: string;
-  projectId?: string;
-}
+export type CatalogScope = ProjectViewer;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { parseTag, tagSortKey, variantKey, type ArtifactKind, type Platform } from '@berth/oci';
 import { Queryable, returnedRows } from '../database/queryable';
 
 export interface ManifestRow {
@@ -17,6 +18,10 @@ export interface NewManifest {
   digest: string;
   mediaType: string;
   artifactType?: string;
+  /** What the console shows it as (image, index, helm-chart, signature, sbom, attestation, other). */
+  kind: ArtifactKind;
+  /** An image's platform, read from its config; undefined when unknown. */
+  platform?: Platform;
   size: number;
   totalSize: number;
   configDigest?: string;
@@ -95,11 +100,24 @@ export class ManifestRepository {
   /** Inserts the manifest with its references, or finds the identical one already stored. */
   async upsert(m: NewManifest, db: Queryable): Promise<string> {
     const inserted: { id: string }[] = await db.query(
-      `INSERT INTO manifest (repository_id, digest, media_type, artifact_type, size, total_size, config_digest, subject_digest, annotations, content)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+      `INSERT INTO manifest (repository_id, digest, media_type, artifact_type, kind, platform, size, total_size, config_digest, subject_digest, annotations, content)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
        ON CONFLICT (repository_id, digest) DO NOTHING
        RETURNING id::text AS id`,
-      [m.repositoryId, m.digest, m.mediaType, m.artifactType ?? null, m.size, m.totalSize, m.configDigest ?? null, m.subjectDigest ?? null, m.annotations, m.content],
+      [
+        m.repositoryId,
+        m.digest,
+        m.mediaType,
+        m.artifactType ?? null,
+        m.kind,
+        m.platform ? JSON.stringify(m.platform) : null,
+        m.size,
+        m.totalSize,
+        m.configDigest ?? null,
+        m.subjectDigest ?? null,
+        m.annotations,
+        m.content,
+      ],
     );
     if (inserted.length === 0) {
       const existing = await db.query('SELECT id::text AS id FROM manifest WHERE repository_id = $1 AND digest = $2', [m.repositoryId, m.digest]);
@@ -132,10 +150,20 @@ export class ManifestRepository {
   /** Points a tag at a manifest, creating or moving it. */
   async upsertTag(repositoryId: string, tag: string, manifestId: string, db: Queryable): Promise<void> {
     await db.query(
-      `INSERT INTO tag (repository_id, name, manifest_id) VALUES ($1, $2, $3)
+      `INSERT INTO tag (repository_id, name, manifest_id, sort_key, variant, moving) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (repository_id, name) DO UPDATE SET manifest_id = EXCLUDED.manifest_id, pushed_at = now()`,
-      [repositoryId, tag, manifestId],
+      [repositoryId, tag, manifestId, ...tagColumns(tag)],
     );
+  }
+
+  /** Creates a tag that does not exist yet; false when the name is taken. */
+  async insertTag(repositoryId: string, tag: string, manifestId: string, db: Queryable): Promise<boolean> {
+    const rows = await db.query(
+      `INSERT INTO tag (repository_id, name, manifest_id, sort_key, variant, moving) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (repository_id, name) DO NOTHING RETURNING id`,
+      [repositoryId, tag, manifestId, ...tagColumns(tag)],
+    );
+    return rows.length > 0;
   }
 
   async deleteByDigest(repository: string, digest: string, db: Queryable = this.dataSource): Promise<boolean> {
@@ -171,4 +199,10 @@ export class ManifestRepository {
       [repository, subject, artifactType ?? null],
     );
   }
+}
+
+/** A tag is read as a version once, when it is written: its sort key, variant key and whether it moves. */
+function tagColumns(tag: string): [string, string, boolean] {
+  const parsed = parseTag(tag);
+  return [tagSortKey(parsed), variantKey(parsed), parsed.moving];
 }

@@ -1,10 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
   accepts,
   assertTag,
   blobReferences,
+  classifyArtifact,
   digestOf,
+  isImageConfigMediaType,
   isAttestationDescriptor,
   isDigest,
   MAX_MANIFEST_BYTES,
@@ -13,7 +15,12 @@ import {
   ParsedManifest,
   parseDigest,
   parseManifest,
+  Platform,
+  summarizeImageConfig,
 } from '@berth/oci';
+import type { StorageDriver } from '@berth/storage';
+import { STORAGE_DRIVER } from '../storage/storage.module';
+import { BlobLayout } from './blob-layout';
 import { BlobRepository } from './blob.repository';
 import { Principal } from '../access/principal';
 import { CatalogRepository, CatalogScope } from './catalog.repository';
@@ -21,6 +28,9 @@ import { ManifestCache } from './manifest-cache';
 import { ManifestRepository, ManifestRow } from './manifest.repository';
 import { PullRecorder } from './pull-recorder.service';
 import { RegistryChangeFeed } from './registry-change-feed';
+
+/** Image configs are a few KiB; a larger one is not read on the push path. */
+const MAX_CONFIG_READ_BYTES = 1024 * 1024;
 
 export interface StoredManifest {
   digest: string;
@@ -42,7 +52,10 @@ export interface ReferrersIndex {
 /** Manifests and tags: validation on push, content negotiation on pull, referrers. */
 @Injectable()
 export class ManifestService {
+  private readonly logger = new Logger(ManifestService.name);
+
   constructor(
+    @Inject(STORAGE_DRIVER) private readonly storage: StorageDriver,
     private readonly dataSource: DataSource,
     private readonly manifests: ManifestRepository,
     private readonly blobs: BlobRepository,
@@ -104,6 +117,7 @@ export class ManifestService {
       if (wanted.algorithm !== 'sha256') digest = digestOf(body, wanted.algorithm);
       if (digest !== wanted.digest) throw OciErrors.digestInvalid(`manifest content has digest ${digest}, not ${reference}`, { expected: reference, actual: digest });
     }
+    const platform = await this.platformOf(manifest);
     await this.dataSource.transaction(async (tx) => {
       const repository = await this.catalog.ensure(name, tx);
       const totalSize = await this.checkReferences(repository.id, manifest, tx);
@@ -113,6 +127,8 @@ export class ManifestService {
           digest,
           mediaType: manifest.mediaType,
           artifactType: manifest.artifactType ?? (manifest.kind === 'image' ? manifest.config?.mediaType : undefined),
+          kind: classifyArtifact(manifest),
+          platform,
           size: body.length,
           totalSize,
           configDigest: manifest.config?.digest,
@@ -136,6 +152,23 @@ export class ManifestService {
     });
     this.changes.changedLocally(name);
     return { digest, subject: manifest.subject?.digest };
+  }
+
+  /**
+   * An image's os/architecture/variant from its config, for the console's lists. Best effort: a config
+   * that is missing (the reference check reports that), large or unreadable leaves the platform unknown.
+   */
+  private async platformOf(manifest: ParsedManifest): Promise<Platform | undefined> {
+    const config = manifest.config;
+    if (manifest.kind !== 'image' || !config || !isImageConfigMediaType(config.mediaType) || config.size > MAX_CONFIG_READ_BYTES) return undefined;
+    try {
+      const summary = summarizeImageConfig(await this.storage.getContent(BlobLayout.blobData(config.digest)));
+      if (!summary?.os || !summary.architecture) return undefined;
+      return { os: summary.os, architecture: summary.architecture, ...(summary.variant ? { variant: summary.variant } : {}) };
+    } catch (err) {
+      this.logger.debug(`no platform for config ${config.digest}: ${String(err)}`);
+      return undefined;
+    }
   }
 
   /** Every blob must be linked to the repository with the size the descriptor claims; every child must be stored. Returns the total size. */

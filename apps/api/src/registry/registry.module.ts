@@ -19,7 +19,7 @@ import { UploadService } from './upload.service';
   imports: [AuthModule],
   controllers: [RegistryController],
   providers: [BlobRepository, CatalogRepository, ManifestRepository, UploadRepository, BlobService, UploadService, ManifestService, PullRecorder, RegistryChangeFeed, ManifestCache, RegistryAuthGuard],
-  exports: [UploadRepository, PullRecorder, RegistryChangeFeed],
+  exports: [UploadRepository, PullRecorder, RegistryChangeFeed, ManifestRepository, CatalogRepository],
 })
 export class RegistryModule implements OnModuleInit {
   constructor(private readonly adapterHost: HttpAdapterHost) {}

@@ -3,14 +3,17 @@ import { AuthModule } from '../auth/auth.module';
 import { ConsoleAuthModule } from '../console-auth/console-auth.module';
 import { ProjectsModule } from '../projects/projects.module';
 import { RegistryModule } from '../registry/registry.module';
-import { ProjectRepositoryController, RepositoryController } from './repository.controller';
+import { ProjectRepositoryController, RepositoryController, RepositoryStarController } from './repository.controller';
 import { RepositoryRepository } from './repository.repository';
 import { RepositoryService } from './repository.service';
 
-/** /api/v1/projects/:name/repositories and /api/v1/repositories. */
+/**
+ * /api/v1/projects/:name/repositories and /api/v1/repositories. Controllers register in this order: the
+ * `.../*path/-/...` routes before the generic `.../*path` ones (see RepositoryStarController).
+ */
 @Module({
   imports: [ConsoleAuthModule, AuthModule, ProjectsModule, RegistryModule],
-  controllers: [ProjectRepositoryController, RepositoryController],
+  controllers: [RepositoryStarController, ProjectRepositoryController, RepositoryController],
   providers: [RepositoryRepository, RepositoryService],
 })
 export class RepositoriesModule {}

@@ -235,7 +235,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a project */
+        /** Get a project, with what is in it and who works on it */
         get: operations["projectGet"];
         put?: never;
         post?: never;
@@ -243,7 +243,7 @@ export interface paths {
         delete: operations["projectDelete"];
         options?: never;
         head?: never;
-        /** Update a project */
+        /** Update a project (quota and badge: system administrators only) */
         patch: operations["projectUpdate"];
         trace?: never;
     };
@@ -324,7 +324,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a repository, with its description */
+        /** Get a repository, with its description and storage use */
         get: operations["projectRepositoryGet"];
         put?: never;
         post?: never;
@@ -332,8 +332,112 @@ export interface paths {
         delete: operations["projectRepositoryDelete"];
         options?: never;
         head?: never;
-        /** Update a repository's description */
+        /** Update a repository's description, or (system administrators) its badge */
         patch: operations["projectRepositoryUpdate"];
+        trace?: never;
+    };
+    "/api/v1/projects/{name}/repositories/{path}/-/artifacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a repository's artifacts (images, indexes, charts, signatures, SBOMs) */
+        get: operations["artifactList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{name}/repositories/{path}/-/artifacts/{reference}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get an artifact by digest or tag: manifest, config, layers, annotations, platforms, referrers */
+        get: operations["artifactGet"];
+        put?: never;
+        post?: never;
+        /** Delete an artifact by digest, with its tags, the index children only it used, and its referrers */
+        delete: operations["artifactDelete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{name}/repositories/{path}/-/artifacts/{reference}/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a tag to an artifact (201 when created, 200 when it was already there) */
+        post: operations["artifactAddTag"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{name}/repositories/{path}/-/star": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Star a repository (again is a no-op) */
+        put: operations["repositoryStarAdd"];
+        post?: never;
+        /** Unstar a repository (again is a no-op) */
+        delete: operations["repositoryStarRemove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{name}/repositories/{path}/-/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a repository's tags: filter by name or variant, sort by version or date */
+        get: operations["artifactListTags"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{name}/repositories/{path}/-/tags/{tag}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete one tag (the artifact and its other tags stay) */
+        delete: operations["artifactDeleteTag"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/projects/{name}/robots": {
@@ -459,6 +563,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search the projects, repositories and tags the caller can see, by name */
+        get: operations["searchFind"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/settings": {
         parameters: {
             query?: never;
@@ -475,6 +596,40 @@ export interface paths {
         head?: never;
         /** Update the system settings */
         patch: operations["settingsUpdate"];
+        trace?: never;
+    };
+    "/api/v1/statistics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Projects, repositories and storage the caller can see */
+        get: operations["statisticsGet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/system/info": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Version, public URL, registry host, and how users sign up and in */
+        get: operations["systemInfo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/users": {
@@ -583,6 +738,139 @@ export interface components {
             /** @enum {string} */
             role: "project_admin" | "maintainer" | "developer" | "guest" | "limited_guest";
         };
+        AddTagBody: {
+            name: string;
+        };
+        ArtifactDeletion: {
+            deleted: string[];
+            tags: string[];
+            freeableBytes: number;
+        };
+        ArtifactDetail: {
+            digest: string;
+            mediaType: string;
+            /** @enum {string} */
+            kind: "image" | "index" | "helm-chart" | "signature" | "sbom" | "attestation" | "other";
+            artifactType: string | null;
+            tags: string[];
+            size: number;
+            totalSize: number;
+            platforms: {
+                digest: string;
+                os: string | null;
+                architecture: string | null;
+                variant: string | null;
+                attestation: boolean;
+                totalSize: number | null;
+            }[];
+            subject: string | null;
+            /** Format: date-time */
+            pushedAt: string;
+            lastPulledAt: string | null;
+            pullCount: number;
+            repository: string;
+            manifest: unknown;
+            config: {
+                created?: string;
+                author?: string;
+                os?: string;
+                architecture?: string;
+                variant?: string;
+                osVersion?: string;
+                user?: string;
+                entrypoint?: string[];
+                cmd?: string[];
+                env: string[];
+                exposedPorts: string[];
+                workingDir?: string;
+                volumes: string[];
+                stopSignal?: string;
+                labels: {
+                    [key: string]: string;
+                };
+                history: {
+                    created?: string;
+                    createdBy?: string;
+                    comment?: string;
+                    emptyLayer: boolean;
+                }[];
+            } | null;
+            configDigest: string | null;
+            layers: {
+                digest: string;
+                mediaType: string;
+                size: number;
+                annotations: {
+                    [key: string]: string;
+                };
+            }[];
+            annotations: {
+                [key: string]: string;
+            };
+            tagDetails: {
+                name: string;
+                /** Format: date-time */
+                pushedAt: string;
+                lastPulledAt: string | null;
+                pullCount: number;
+                moving: boolean;
+            }[];
+            children: {
+                digest: string;
+                os: string | null;
+                architecture: string | null;
+                variant: string | null;
+                attestation: boolean;
+                totalSize: number | null;
+                mediaType: string;
+                size: number;
+                present: boolean;
+                kind: ("image" | "index" | "helm-chart" | "signature" | "sbom" | "attestation" | "other") | null;
+                attests: string | null;
+            }[];
+            parents: {
+                digest: string;
+                tags: string[];
+            }[];
+            referrers: {
+                digest: string;
+                mediaType: string;
+                /** @enum {string} */
+                kind: "image" | "index" | "helm-chart" | "signature" | "sbom" | "attestation" | "other";
+                artifactType: string | null;
+                size: number;
+                /** Format: date-time */
+                pushedAt: string;
+                annotations: {
+                    [key: string]: string;
+                };
+                tag: string | null;
+            }[];
+            freeableBytes: number;
+        };
+        ArtifactSummary: {
+            digest: string;
+            mediaType: string;
+            /** @enum {string} */
+            kind: "image" | "index" | "helm-chart" | "signature" | "sbom" | "attestation" | "other";
+            artifactType: string | null;
+            tags: string[];
+            size: number;
+            totalSize: number;
+            platforms: {
+                digest: string;
+                os: string | null;
+                architecture: string | null;
+                variant: string | null;
+                attestation: boolean;
+                totalSize: number | null;
+            }[];
+            subject: string | null;
+            /** Format: date-time */
+            pushedAt: string;
+            lastPulledAt: string | null;
+            pullCount: number;
+        };
         AuditRow: {
             id: string;
             /** Format: date-time */
@@ -662,10 +950,90 @@ export interface components {
             displayName: string | null;
             isAdmin: boolean;
         };
+        ProjectDetail: {
+            id: string;
+            name: string;
+            public: boolean;
+            description: string;
+            badge: ("official" | "verified") | null;
+            /** @description The caller's role, or null (not a member, or anonymous) */
+            role: ("project_admin" | "maintainer" | "developer" | "guest" | "limited_guest") | null;
+            /** @description Repositories of the project that hold at least one manifest */
+            repositoryCount: number;
+            /** @description Sum of the sizes of the distinct blobs the manifests of its repositories reference (each blob once) */
+            storageBytes: number;
+            /** @description Storage limit set by a system administrator; null: unlimited */
+            quotaBytes: number | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            summary: {
+                repositoryCount: number;
+                /** @description Manifests stored in its repositories (images, indexes and attached artifacts) */
+                artifactCount: number;
+                tagCount: number;
+                membersByRole: {
+                    project_admin: number;
+                    maintainer: number;
+                    developer: number;
+                    guest: number;
+                    limited_guest: number;
+                };
+                /** @description Robot accounts of the project (system robots not included) */
+                robotCount: number;
+            };
+        };
         ProjectPermissions: {
             project: string;
             role: ("project_admin" | "maintainer" | "developer" | "guest" | "limited_guest") | null;
             permissions: ("pull" | "push" | "delete" | "edit_description" | "read_members" | "manage_members" | "manage_robots" | "manage_policies" | "manage_project" | "read_audit")[];
+        };
+        ProjectView: {
+            id: string;
+            name: string;
+            public: boolean;
+            description: string;
+            badge: ("official" | "verified") | null;
+            /** @description The caller's role, or null (not a member, or anonymous) */
+            role: ("project_admin" | "maintainer" | "developer" | "guest" | "limited_guest") | null;
+            /** @description Repositories of the project that hold at least one manifest */
+            repositoryCount: number;
+            /** @description Sum of the sizes of the distinct blobs the manifests of its repositories reference (each blob once) */
+            storageBytes: number;
+            /** @description Storage limit set by a system administrator; null: unlimited */
+            quotaBytes: number | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        RepositorySummary: {
+            name: string;
+            excerpt: string;
+            badge: ("official" | "verified") | null;
+            ownBadge: ("official" | "verified") | null;
+            starCount: number;
+            starred: boolean;
+            artifactCount: number;
+            tagCount: number;
+            pullCount: number;
+            pushedAt: string | null;
+        };
+        RepositoryView: {
+            name: string;
+            excerpt: string;
+            badge: ("official" | "verified") | null;
+            ownBadge: ("official" | "verified") | null;
+            starCount: number;
+            starred: boolean;
+            artifactCount: number;
+            tagCount: number;
+            pullCount: number;
+            pushedAt: string | null;
+            description: string;
+            storageBytes: number;
+            freeableBytes: number;
         };
         ResetPasswordBody: {
             password: string;
@@ -686,15 +1054,106 @@ export interface components {
             robot: components["schemas"]["RobotView"];
             secret: string;
         };
+        SearchHit: {
+            /** @constant */
+            kind: "project";
+            name: string;
+            project: string;
+            badge: ("official" | "verified") | null;
+            excerpt: string;
+        } | {
+            /** @constant */
+            kind: "repository";
+            name: string;
+            project: string;
+            repository: string;
+            badge: ("official" | "verified") | null;
+            pullCount: number;
+            starCount: number;
+            pushedAt: string | null;
+            excerpt: string;
+        } | {
+            /** @constant */
+            kind: "tag";
+            name: string;
+            project: string;
+            repository: string;
+            tag: string;
+            digest: string;
+            badge: ("official" | "verified") | null;
+            pullCount: number;
+            /** Format: date-time */
+            pushedAt: string;
+        };
         SignupBody: {
             username: string;
             password: string;
             email?: string | null;
         };
+        Statistics: {
+            projects: number;
+            publicProjects: number;
+            privateProjects: number;
+            /** @description Repositories that hold at least one manifest */
+            repositories: number;
+            /** @description Sizes of the distinct blobs their manifests reference, each blob once */
+            storageBytes: number;
+        };
+        SystemInfo: {
+            version: string;
+            /** @description Where this Berth is reached: BERTH_PUBLIC_URL, or else the scheme and host the request came to */
+            publicUrl: string;
+            /** @description host[:port] for `docker login` and image references */
+            registryHost: string;
+            selfRegistration: boolean;
+            /** @enum {string} */
+            projectCreation: "admins" | "everyone";
+            /** @enum {string} */
+            authMode: "database";
+        };
         SystemSettings: {
             self_registration: boolean;
             /** @enum {string} */
             project_creation: "admins" | "everyone";
+        };
+        TagAdded: {
+            created: boolean;
+            tag: string;
+            digest: string;
+        };
+        TagPage: {
+            items: components["schemas"]["TagView"][];
+            total: number;
+            page: number;
+            pageSize: number;
+            variants: {
+                name: string;
+                count: number;
+            }[];
+        };
+        TagView: {
+            name: string;
+            digest: string;
+            mediaType: string;
+            /** @enum {string} */
+            kind: "image" | "index" | "helm-chart" | "signature" | "sbom" | "attestation" | "other";
+            totalSize: number;
+            platforms: {
+                digest: string;
+                os: string | null;
+                architecture: string | null;
+                variant: string | null;
+                attestation: boolean;
+                totalSize: number | null;
+            }[];
+            /** Format: date-time */
+            pushedAt: string;
+            lastPulledAt: string | null;
+            pullCount: number;
+            moving: boolean;
+            version: string | null;
+            prerelease: string | null;
+            variants: string[];
         };
         UpdateMemberBody: {
             /** @enum {string} */
@@ -707,9 +1166,14 @@ export interface components {
         UpdateProjectBody: {
             public?: boolean;
             description?: string;
+            /** @description System administrators only; null removes the limit */
+            quotaBytes?: number | null;
+            /** @description System administrators only; null removes the badge */
+            badge?: ("official" | "verified") | null;
         };
         UpdateRepositoryBody: {
-            description: string;
+            description?: string;
+            badge?: ("official" | "verified") | null;
         };
         UpdateRobotBody: {
             disabled?: boolean;
@@ -1123,6 +1587,10 @@ export interface operations {
                 page?: components["parameters"]["Page"];
                 /** @description Items per page. */
                 page_size?: components["parameters"]["PageSize"];
+                q?: string;
+                sort?: "name" | "-name" | "created_at" | "-created_at" | "repositories" | "-repositories" | "storage" | "-storage";
+                badge?: "official" | "verified";
+                public?: string;
             };
             header?: never;
             path?: never;
@@ -1138,7 +1606,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page"];
+                    "application/json": components["schemas"]["Page"] & {
+                        items?: components["schemas"]["ProjectView"][];
+                    };
                 };
             };
             400: components["responses"]["Error"];
@@ -1164,7 +1634,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ProjectView"];
                 };
             };
             400: components["responses"]["Error"];
@@ -1183,13 +1653,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Get a project */
+            /** @description Get a project, with what is in it and who works on it */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ProjectDetail"];
                 };
             };
             default: components["responses"]["Error"];
@@ -1235,13 +1705,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Update a project */
+            /** @description Update a project (quota and badge: system administrators only) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ProjectView"];
                 };
             };
             400: components["responses"]["Error"];
@@ -1409,7 +1879,9 @@ export interface operations {
                 /** @description Items per page. */
                 page_size?: components["parameters"]["PageSize"];
                 q?: string;
-                sort?: "name" | "-name" | "pushed_at" | "-pushed_at" | "pulls" | "-pulls";
+                sort?: "name" | "-name" | "pushed_at" | "-pushed_at" | "updated" | "-updated" | "pulls" | "-pulls" | "stars" | "-stars";
+                badge?: "official" | "verified";
+                starred?: string;
             };
             header?: never;
             path: {
@@ -1427,7 +1899,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page"];
+                    "application/json": components["schemas"]["Page"] & {
+                        items?: components["schemas"]["RepositorySummary"][];
+                    };
                 };
             };
             400: components["responses"]["Error"];
@@ -1446,13 +1920,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Get a repository, with its description */
+            /** @description Get a repository, with its description and storage use */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["RepositoryView"];
                 };
             };
             default: components["responses"]["Error"];
@@ -1497,16 +1971,241 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Update a repository's description */
+            /** @description Update a repository's description, or (system administrators) its badge */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["RepositoryView"];
                 };
             };
             400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    artifactList: {
+        parameters: {
+            query?: {
+                /** @description The page, 1-based. */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page. */
+                page_size?: components["parameters"]["PageSize"];
+                q?: string;
+                sort?: "pushed_at" | "-pushed_at" | "pulled_at" | "-pulled_at" | "size" | "-size" | "pulls" | "-pulls";
+                kind?: "image" | "index" | "helm-chart" | "signature" | "sbom" | "attestation" | "other";
+                all?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List a repository's artifacts (images, indexes, charts, signatures, SBOMs) */
+            200: {
+                headers: {
+                    /** @description The total number of items */
+                    "X-Total-Count"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page"] & {
+                        items?: components["schemas"]["ArtifactSummary"][];
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    artifactGet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                path: string;
+                reference: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Get an artifact by digest or tag: manifest, config, layers, annotations, platforms, referrers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArtifactDetail"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    artifactDelete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                path: string;
+                reference: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Delete an artifact by digest, with its tags, the index children only it used, and its referrers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArtifactDeletion"];
+                };
+            };
+            401: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    artifactAddTag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                path: string;
+                reference: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddTagBody"];
+            };
+        };
+        responses: {
+            /** @description Add a tag to an artifact (201 when created, 200 when it was already there) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TagAdded"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    repositoryStarAdd: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    repositoryStarRemove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    artifactListTags: {
+        parameters: {
+            query?: {
+                /** @description The page, 1-based. */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page. */
+                page_size?: components["parameters"]["PageSize"];
+                q?: string;
+                sort?: "version" | "-version" | "pushed_at" | "-pushed_at" | "pulled_at" | "-pulled_at" | "name" | "-name";
+                variant?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List a repository's tags: filter by name or variant, sort by version or date */
+            200: {
+                headers: {
+                    /** @description The total number of items */
+                    "X-Total-Count"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TagPage"];
+                };
+            };
+            400: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    artifactDeleteTag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                path: string;
+                tag: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             401: components["responses"]["Error"];
             default: components["responses"]["Error"];
         };
@@ -1660,7 +2359,9 @@ export interface operations {
                 /** @description Items per page. */
                 page_size?: components["parameters"]["PageSize"];
                 q?: string;
-                sort?: "name" | "-name" | "pushed_at" | "-pushed_at" | "pulls" | "-pulls";
+                sort?: "name" | "-name" | "pushed_at" | "-pushed_at" | "updated" | "-updated" | "pulls" | "-pulls" | "stars" | "-stars";
+                badge?: "official" | "verified";
+                starred?: string;
             };
             header?: never;
             path?: never;
@@ -1676,7 +2377,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page"];
+                    "application/json": components["schemas"]["Page"] & {
+                        items?: components["schemas"]["RepositorySummary"][];
+                    };
                 };
             };
             400: components["responses"]["Error"];
@@ -1822,6 +2525,39 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    searchFind: {
+        parameters: {
+            query: {
+                /** @description The page, 1-based. */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page. */
+                page_size?: components["parameters"]["PageSize"];
+                q: string;
+                kind?: "project" | "repository" | "tag";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Search the projects, repositories and tags the caller can see, by name */
+            200: {
+                headers: {
+                    /** @description The total number of items */
+                    "X-Total-Count"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page"] & {
+                        items?: components["schemas"]["SearchHit"][];
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
     settingsGet: {
         parameters: {
             query?: never;
@@ -1870,6 +2606,48 @@ export interface operations {
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    statisticsGet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Projects, repositories and storage the caller can see */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Statistics"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    systemInfo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Version, public URL, registry host, and how users sign up and in */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SystemInfo"];
+                };
+            };
             default: components["responses"]["Error"];
         };
     };

@@ -1,0 +1,103 @@
+import { Delete, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import type { Principal, UserPrincipal } from '../access/principal';
+import { ApiDoc } from '../api/api-doc';
+import { ConsoleController } from '../api/console-controller';
+import { CurrentPrincipal, CurrentUser, Public } from '../api/route-access';
+import { ValidBody, ValidQuery } from '../api/zod-validation.pipe';
+import {
+  AddTagBody,
+  ArtifactDeletion,
+  ArtifactDetail,
+  ArtifactListQuery,
+  ArtifactSummary,
+  TagAdded,
+  TagListQuery,
+  TagPage,
+} from './artifact.dto';
+import { ArtifactService } from './artifact.service';
+
+/** Express 5 hands a `*path` wildcard over as its decoded segments. */
+function joined(path: string | string[]): string {
+  return [path].flat().join('/');
+}
+
+/**
+ * A repository's artifacts and tags. The repository name keeps its slashes and ends at the `/-/`
+ * separator (`-` can never be a name component, the scheme GitLab uses):
+ * `/api/v1/projects/team/repositories/app/api/-/tags` is repository `team/app/api`.
+ * Registered before the repository routes, whose `*path` would otherwise take these paths.
+ */
+@ConsoleController('projects')
+export class ArtifactController {
+  constructor(private readonly artifacts: ArtifactService) {}
+
+  @Get(':name/repositories/*path/-/artifacts')
+  @ApiDoc({ summary: "List a repository's artifacts (images, indexes, charts, signatures, SBOMs)", item: ArtifactSummary })
+  @Public()
+  list(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name') name: string,
+    @Param('path') path: string | string[],
+    @ValidQuery(ArtifactListQuery) query: ArtifactListQuery,
+  ): Promise<{ items: ArtifactSummary[]; total: number; page: number; pageSize: number }> {
+    return this.artifacts.list(principal, name, joined(path), query);
+  }
+
+  @Get(':name/repositories/*path/-/artifacts/:reference')
+  @ApiDoc({ summary: 'Get an artifact by digest or tag: manifest, config, layers, annotations, platforms, referrers', response: ArtifactDetail })
+  @Public()
+  get(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name') name: string,
+    @Param('path') path: string | string[],
+    @Param('reference') reference: string,
+  ): Promise<ArtifactDetail> {
+    return this.artifacts.get(principal, name, joined(path), reference);
+  }
+
+  @Delete(':name/repositories/*path/-/artifacts/:reference')
+  @ApiDoc({ summary: 'Delete an artifact by digest, with its tags, the index children only it used, and its referrers', response: ArtifactDeletion })
+  delete(
+    @CurrentUser() user: UserPrincipal,
+    @Param('name') name: string,
+    @Param('path') path: string | string[],
+    @Param('reference') reference: string,
+  ): Promise<ArtifactDeletion> {
+    return this.artifacts.delete(user, name, joined(path), reference);
+  }
+
+  @Post(':name/repositories/*path/-/artifacts/:reference/tags')
+  @ApiDoc({ summary: 'Add a tag to an artifact (201 when created, 200 when it was already there)', response: TagAdded })
+  async addTag(
+    @CurrentUser() user: UserPrincipal,
+    @Param('name') name: string,
+    @Param('path') path: string | string[],
+    @Param('reference') reference: string,
+    @ValidBody(AddTagBody) body: AddTagBody,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<TagAdded> {
+    const result = await this.artifacts.addTag(user, name, joined(path), reference, body.name);
+    if (!result.created) res.status(200);
+    return result;
+  }
+
+  @Get(':name/repositories/*path/-/tags')
+  @ApiDoc({ summary: "List a repository's tags: filter by name or variant, sort by version or date", response: TagPage })
+  @Public()
+  listTags(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name') name: string,
+    @Param('path') path: string | string[],
+    @ValidQuery(TagListQuery) query: TagListQuery,
+  ): Promise<TagPage> {
+    return this.artifacts.listTags(principal, name, joined(path), query);
+  }
+
+  @Delete(':name/repositories/*path/-/tags/:tag')
+  @ApiDoc({ summary: 'Delete one tag (the artifact and its other tags stay)' })
+  @HttpCode(204)
+  deleteTag(@CurrentUser() user: UserPrincipal, @Param('name') name: string, @Param('path') path: string | string[], @Param('tag') tag: string): Promise<void> {
+    return this.artifacts.deleteTag(user, name, joined(path), tag);
+  }
+}

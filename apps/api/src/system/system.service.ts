@@ -1,0 +1,58 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Principal } from '../access/principal';
+import { viewerOf } from '../access/visibility';
+import { BERTH_CONFIG, BerthConfig } from '../config/config';
+import { ProjectStorageCache } from '../projects/project-storage-cache';
+import { SettingsService } from '../settings/settings.service';
+import type { RequestOrigin } from './request-origin';
+import { StatisticsRepository } from './statistics.repository';
+import type { Statistics, SystemInfo } from './system.dto';
+import { berthVersion } from './version';
+
+/** What this Berth is and how to reach it, and totals over what the caller can see. */
+@Injectable()
+export class SystemService {
+  constructor(
+    @Inject(BERTH_CONFIG) private readonly config: BerthConfig,
+    private readonly settings: SettingsService,
+    private readonly statistics: StatisticsRepository,
+    private readonly storage: ProjectStorageCache,
+  ) {}
+
+  async info(origin: RequestOrigin): Promise<SystemInfo> {
+    const settings = await this.settings.get();
+    const publicUrl = this.publicUrl(origin);
+    return {
+      version: berthVersion(),
+      publicUrl: publicUrl.href.replace(/\/+$/, ''),
+      registryHost: publicUrl.host,
+      selfRegistration: settings.self_registration,
+      projectCreation: settings.project_creation,
+      authMode: 'database',
+    };
+  }
+
+  /** Over what the caller can see: public projects for anonymous callers, plus their own for users, all for admins. */
+  async totals(principal: Principal): Promise<Statistics> {
+    const { names, ...counts } = await this.statistics.totals(viewerOf(principal));
+    const storageBytes = names.length ? await this.storage.ofSet(names, () => this.statistics.storage(names)) : 0;
+    return { ...counts, storageBytes };
+  }
+
+  /**
+   * BERTH_PUBLIC_URL when set; else the scheme and Host the client used, the same base the registry's
+   * token realm is built from, so `docker login <registryHost>` reaches the Berth that answered.
+   */
+  private publicUrl(origin: RequestOrigin): URL {
+    if (this.config.publicUrlConfigured) return new URL(this.config.publicUrl);
+    const fallback = new URL(`http://localhost:${this.config.port}`);
+    if (!origin.host) return fallback;
+    try {
+      const url = new URL(`${origin.protocol}://${origin.host}`);
+      // A Host header that smuggles in a path, credentials or a query is not a host.
+      return url.pathname === '/' && !url.username && !url.password && !url.search && !url.hash ? url : fallback;
+    } catch {
+      return fallback;
+    }
+  }
+}
