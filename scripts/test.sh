@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Every test: type-check, build, then unit, integration and real-client tests (jest).
-# The real-client tests need Debian packages; as root with apt they are installed here,
-# otherwise the run stops and names them. Nothing is skipped silently.
+# Every test: type-check, build, the web console's component tests (vitest), then unit, integration,
+# real-client and browser tests (jest). The real-client and browser tests need Debian packages; as root
+# with apt they are installed here, otherwise the run stops and names them. Nothing is skipped silently.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-declare -A package_for=([skopeo]=skopeo [umoci]=umoci)
+declare -A package_for=([skopeo]=skopeo [umoci]=umoci [chromium]=chromium)
 missing=()
 for cmd in "${!package_for[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${package_for[$cmd]}")
 done
+# Without CJK fonts the Chinese screenshots show boxes.
+if ! { command -v fc-list >/dev/null 2>&1 && fc-list | grep -qi 'Noto Sans CJK'; }; then missing+=(fonts-noto-cjk); fi
 if ((${#missing[@]})); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing test dependencies from Debian: ${missing[*]}"
@@ -25,4 +27,5 @@ fi
 
 npm run typecheck
 npm run build
+npm run test:web
 npx jest --ci "$@"
