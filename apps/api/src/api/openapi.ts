@@ -257,7 +257,15 @@ function successResponse(
   if (status === 204) return { description: 'No content' };
   let schema: JsonSchema;
   if (doc?.response) schema = describe(doc.response);
-  else if (paged && doc?.item) schema = { allOf: [{ $ref: '#/components/schemas/Page' }, { type: 'object', properties: { items: { type: 'array', items: describe(doc.item) } } }] };
+  else if (paged && doc?.item) {
+    // Page's fields with typed items (not allOf over Page, whose `items` of plain objects would intersect with them).
+    schema = {
+      type: 'object',
+      description: 'One page of a list.',
+      required: ['items', 'total', 'page', 'pageSize'],
+      properties: { items: { type: 'array', items: describe(doc.item) }, total: { type: 'integer' }, page: { type: 'integer' }, pageSize: { type: 'integer' } },
+    };
+  }
   else if (paged) schema = { $ref: '#/components/schemas/Page' };
   else schema = { type: 'object', description: summary };
   const answer: JsonSchema = { description: summary, content: { 'application/json': { schema } } };

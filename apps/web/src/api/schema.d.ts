@@ -1253,8 +1253,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page"] & {
-                        items?: components["schemas"]["AuditRow"][];
+                    "application/json": {
+                        items: components["schemas"]["AuditRow"][];
+                        total: number;
+                        page: number;
+                        pageSize: number;
                     };
                 };
             };
@@ -1450,8 +1453,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page"] & {
-                        items?: components["schemas"]["CliSecret"][];
+                    "application/json": {
+                        items: components["schemas"]["CliSecret"][];
+                        total: number;
+                        page: number;
+                        pageSize: number;
                     };
                 };
             };
@@ -1606,8 +1612,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page"] & {
-                        items?: components["schemas"]["ProjectView"][];
+                    "application/json": {
+                        items: components["schemas"]["ProjectView"][];
+                        total: number;
+                        page: number;
+                        pageSize: number;
                     };
                 };
             };
@@ -1745,8 +1754,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page"] & {
-                        items?: components["schemas"]["AuditRow"][];
+                    "application/json": {
+                        items: components["schemas"]["AuditRow"][];
+                        total: number;
+                        page: number;
+                        pageSize: number;
                     };
                 };
             };
@@ -1779,8 +1791,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page"] & {
-                        items?: components["schemas"]["MemberView"][];
+                    "application/json": {
+                        items: components["schemas"]["MemberView"][];
+                        total: number;
+                        page: number;
+                        pageSize: number;
                     };
                 };
             };
@@ -1899,8 +1914,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page"] & {
-                        items?: components["schemas"]["RepositorySummary"][];
+                    "application/json": {
+                        items: components["schemas"]["RepositorySummary"][];
+                        total: number;
+                        page: number;
+                        pageSize: number;
                     };
                 };
             };
@@ -2014,8 +2032,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page"] & {
-                        items?: components["schemas"]["ArtifactSummary"][];
+                    "application/json": {
+                        items: components["schemas"]["ArtifactSummary"][];
+                        total: number;
+                        page: number;
+                        pageSize: number;
                     };
                 };
             };
@@ -2234,8 +2255,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page"] & {
-                        items?: components["schemas"]["RobotView"][];
+                    "application/json": {
+                        items: components["schemas"]["RobotView"][];
+                        total: number;
+                        page: number;
+                        pageSize: number;
                     };
                 };
             };
@@ -2377,8 +2401,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page"] & {
-                        items?: components["schemas"]["RepositorySummary"][];
+                    "application/json": {
+                        items: components["schemas"]["RepositorySummary"][];
+                        total: number;
+                        page: number;
+                        pageSize: number;
                     };
                 };
             };
@@ -2408,8 +2435,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page"] & {
-                        items?: components["schemas"]["RobotView"][];
+                    "application/json": {
+                        items: components["schemas"]["RobotView"][];
+                        total: number;
+                        page: number;
+                        pageSize: number;
                     };
                 };
             };
@@ -2549,8 +2579,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page"] & {
-                        items?: components["schemas"]["SearchHit"][];
+                    "application/json": {
+                        items: components["schemas"]["SearchHit"][];
+                        total: number;
+                        page: number;
+                        pageSize: number;
                     };
                 };
             };
@@ -2674,8 +2707,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page"] & {
-                        items?: components["schemas"]["User"][];
+                    "application/json": {
+                        items: components["schemas"]["User"][];
+                        total: number;
+                        page: number;
+                        pageSize: number;
                     };
                 };
             };
