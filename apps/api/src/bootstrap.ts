@@ -133,16 +133,42 @@ function trackInFlight(server: Server): { drained(timeoutMs: number): Promise<vo
 }
 
 function serveWebConsole(app: NestExpressApplication, config: BerthConfig): void {
-  const dir = config.webDir ?? findWebDist();
-  if (!dir) return;
+  const found = config.webDir ?? findWebDist();
+  if (!found) return;
+  const dir = path.resolve(found);
   const index = path.join(dir, 'index.html');
-  const files = express.static(dir, { index: false, maxAge: '1h' });
+  const assets = path.join(dir, 'assets') + path.sep;
+  const files = express.static(dir, {
+    index: false,
+    redirect: false,
+    cacheControl: false,
+    setHeaders: (res, file) => res.setHeader('Cache-Control', cacheControlFor(file)),
+  });
+  /**
+   * Vite names everything under assets/ by its content, so a release never changes a file there: cached
+   * for good. index.html names the current assets, so browsers must ask again every time (a 304 when it
+   * has not changed). Other files (a favicon) keep their names across releases: cached briefly.
+   */
+  function cacheControlFor(file: string): string {
+    if (file.startsWith(assets)) return 'public, max-age=31536000, immutable';
+    if (file === index) return 'no-cache';
+    return 'public, max-age=3600';
+  }
   // Registered before Nest's routes, so server paths must skip it without touching the disk.
   const isServerPath = (p: string) => SERVER_PREFIXES.some((prefix) => p === prefix || p.startsWith(`${prefix}/`));
   app.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || isServerPath(req.path)) return next();
     res.locals.route = '/ (console)';
-    files(req, res, () => res.sendFile(index));
+    files(req, res, () => {
+      // A tab opened before a release asks for chunks that are gone: HTML in place of a script would only
+      // break it in stranger ways, so a missing asset is a plain 404.
+      if (req.path.startsWith('/assets/')) {
+        res.status(404).set('Cache-Control', 'no-cache').type('text/plain').send('Not found\n');
+        return;
+      }
+      // Any other path is a page of the single-page app (a deep link or a reload): its index.html.
+      res.sendFile(index, { cacheControl: false, headers: { 'Cache-Control': 'no-cache' } });
+    });
   });
 }
 
