@@ -140,6 +140,12 @@ describe('search', () => {
     expect(await hits(admin, 'q=latest')).toEqual(['tag acme/app:latest', 'tag acme/web/app:latest', 'tag secret/app:latest']);
   });
 
+  it('takes LIKE wildcards in the query literally', async () => {
+    expect(await hits(admin, `q=${encodeURIComponent('%')}&kind=tag`)).toEqual([]);
+    expect(await hits(admin, `q=${encodeURIComponent('l_test')}&kind=tag`)).toEqual([]);
+    expect(await hits(admin, `q=${encodeURIComponent('lat%')}`)).toEqual([]);
+  });
+
   it('refuses a missing or empty query, an unknown kind and bad paging', async () => {
     for (const query of ['', 'q=', 'q=%20%20', `q=${'a'.repeat(256)}`, 'q=app&kind=image', 'q=app&page=0', 'q=app&page_size=1000']) {
       const res = await anonymous.get(`/search?${query}`);

@@ -14,7 +14,8 @@ function rankOf(names: string[], q: string): string {
  * from. `v` is the visible projects, `vr` their repositories, `$1` the lower-cased query. A repository is
  * matched on its whole name and ranked on that, on its path in the project and on its last component
  * (searching `api` finds `team/app/api` exactly). Tags carry their repository's name and their own apart
- * (no string is built per matching tag); tag names are matched without regard to case.
+ * (no string is built per matching tag); tag names are matched without regard to case, with `LIKE $pattern`
+ * (`%q%`, escaped; numbered when the branch is used) so that the trigram index on lower(name) answers it where pg_trgm is installed.
  */
 const BRANCHES: Record<SearchKind, string> = {
   project: `
@@ -27,7 +28,7 @@ const BRANCHES: Record<SearchKind, string> = {
   tag: `
     SELECT ${rankOf(['lower(t.name)'], '$1')} AS rank, 2 AS kind, vr.name, t.name AS tag, vr.project_id, vr.id AS repository_id, t.id AS tag_id
     FROM tag t JOIN vr ON vr.id = t.repository_id
-    WHERE strpos(lower(t.name), $1) > 0`,
+    WHERE lower(t.name) LIKE $pattern ESCAPE '\\'`,
 };
 
 const KINDS: SearchKind[] = ['project', 'repository', 'tag'];
@@ -57,10 +58,13 @@ export class SearchRepository {
    * cut, and only the page's rows are joined to their details.
    */
   async search(viewer: ProjectViewer, q: string, kind: SearchKind | undefined, offset: number, limit: number): Promise<{ items: SearchHit[]; total: number }> {
-    const params: unknown[] = [q.toLowerCase()];
+    const lowered = q.toLowerCase();
+    const params: unknown[] = [lowered];
     const visible = visibleProject('p', viewer, params.length + 1);
     params.push(...visible.params);
-    const branches = (kind ? [kind] : KINDS).map((k) => BRANCHES[k]).join('\nUNION ALL');
+    const kinds = kind ? [kind] : KINDS;
+    if (kinds.includes('tag')) params.push(`%${lowered.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    const branches = kinds.map((k) => BRANCHES[k].replace('$pattern', `$${params.length}`)).join('\nUNION ALL');
     // Repositories are joined to their project once (by the indexed first name component), not once per tag.
     const hits = `WITH v AS (SELECT p.id, p.name FROM project p WHERE ${visible.sql}),
       vr AS NOT MATERIALIZED (SELECT r.id, r.name, v.id AS project_id, length(v.name) + 2 AS path_start FROM v JOIN repository r ON split_part(r.name, '/', 1) = v.name),
