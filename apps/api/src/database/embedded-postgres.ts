@@ -233,7 +233,9 @@ async function ensureCluster(
   await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
   if (runAs) await fs.chown(dataDir, runAs.uid, runAs.gid);
   const password = randomBytes(24).toString('base64url');
-  const pwfile = path.join(os.tmpdir(), `berth-pg-${randomBytes(6).toString('hex')}`);
+  // Beside the data directory, which the server's user can reach by construction; os.tmpdir() may not be
+  // (root with TMPDIR under a 0700 home cannot hand a file there to the postgres user).
+  const pwfile = path.join(path.dirname(dataDir), `.berth-pg-pwfile-${randomBytes(6).toString('hex')}`);
   await fs.writeFile(pwfile, `${password}\n`, { mode: 0o600 });
   if (runAs) await fs.chown(pwfile, runAs.uid, runAs.gid);
   try {
