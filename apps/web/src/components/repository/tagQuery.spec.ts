@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { freeableByTags, readTagQuery, writeTagQuery } from './tagQuery';
-import { pullCommand, tagsLink } from './links';
 
 describe('tag list URL state', () => {
   it('reads what is valid and falls back on the rest', () => {
@@ -23,16 +22,5 @@ describe('freeableByTags', () => {
     ];
     expect(freeableByTags(new Set(['latest', '1.0', '0.9', '0.8']), artifacts)).toEqual({ images: 2, bytes: 107 });
     expect(freeableByTags(new Set(['latest']), artifacts)).toEqual({ images: 0, bytes: 0 });
-  });
-});
-
-describe('links', () => {
-  it('keeps the slashes of a repository name', () => {
-    expect(tagsLink('team', 'app/api')).toBe('/projects/team/repositories/app/api/-/tags');
-  });
-
-  it('pulls by tag with a colon and by digest with an at sign', () => {
-    expect(pullCommand('reg:5000', 'team/app', '1.0')).toBe('docker pull reg:5000/team/app:1.0');
-    expect(pullCommand('reg:5000', 'team/app', 'sha256:abc')).toBe('docker pull reg:5000/team/app@sha256:abc');
   });
 });
