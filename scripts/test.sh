@@ -11,7 +11,8 @@ for cmd in "${!package_for[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${package_for[$cmd]}")
 done
 # Without CJK fonts the Chinese screenshots show boxes.
-if ! { command -v fc-list >/dev/null 2>&1 && fc-list | grep -qi 'Noto Sans CJK'; }; then missing+=(fonts-noto-cjk); fi
+# grep reads all of fc-list's output (no -q): with pipefail, an early exit would fail the pipe on SIGPIPE.
+if ! { command -v fc-list >/dev/null 2>&1 && fc-list 2>/dev/null | grep -i 'Noto Sans CJK' >/dev/null; }; then missing+=(fonts-noto-cjk); fi
 if ((${#missing[@]})); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing test dependencies from Debian: ${missing[*]}"
