@@ -222,6 +222,44 @@ describe('projects', () => {
     }
   });
 
+  it('filters and sorts members and robots like every other list', async () => {
+    expect((await admin.post('/projects', { name: 'team-q' })).status).toBe(201);
+    for (const [username, role] of [
+      ['olga', 'guest'],
+      ['oscar', 'maintainer'],
+      ['mia', 'developer'],
+    ] as const) {
+      expect((await admin.post('/projects/team-q/members', { username, role })).status).toBe(201);
+    }
+    const members = async (query: string) => ((await admin.get(`/projects/team-q/members?${query}`)).body.items as { username: string }[]).map((m) => m.username);
+    // The creator (admin) is the project's admin.
+    expect(await members('sort=role')).toEqual(['admin', 'oscar', 'mia', 'olga']);
+    expect(await members('sort=-username')).toEqual(['oscar', 'olga', 'mia', 'admin']);
+    expect(await members('q=OL')).toEqual(['olga']);
+    // The display name counts too: the admin's is Administrator.
+    expect(await members('q=istrat')).toEqual(['admin']);
+    expect((await admin.get('/projects/team-q/members?q=os')).headers.get('x-total-count')).toBe('1');
+    expect((await admin.get('/projects/team-q/members?sort=age')).status).toBe(400);
+
+    for (const [name, description, expiresAt] of [
+      ['deploy', 'pushes releases', '2098-01-01T00:00:00Z'],
+      ['backup', 'nightly copy', undefined],
+      ['audit', 'reads for compliance', '2097-01-01T00:00:00Z'],
+    ] as const) {
+      expect((await admin.post('/projects/team-q/robots', { name, permissions: ['pull'], description, expiresAt })).status).toBe(201);
+    }
+    const robots = async (query: string) => ((await admin.get(`/projects/team-q/robots?${query}`)).body.items as { name: string }[]).map((r) => r.name.split('+')[1]);
+    expect(await robots('')).toEqual(['audit', 'backup', 'deploy']);
+    expect(await robots('sort=-name')).toEqual(['deploy', 'backup', 'audit']);
+    // Never expiring sorts last either way.
+    expect(await robots('sort=expires_at')).toEqual(['audit', 'deploy', 'backup']);
+    expect(await robots('sort=-expires_at')).toEqual(['deploy', 'audit', 'backup']);
+    expect(await robots('q=nightly')).toEqual(['backup']);
+    expect((await admin.get('/projects/team-q/robots?sort=secret')).status).toBe(400);
+    // Later tests count what these users can see.
+    expect((await admin.delete('/projects/team-q')).status).toBe(204);
+  });
+
   it('manages project robots: secret once, never in lists, refused outside their project', async () => {
     const created = await owner.post('/projects/team-a/robots', { name: 'ci', permissions: ['pull', 'push'], description: 'CI pipeline' });
     expect(created.status).toBe(201);

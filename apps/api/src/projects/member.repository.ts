@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { MemberSort } from './project.dto';
 import { z } from 'zod';
 import { ROLES, type Role } from '../access/permissions';
 import { DomainError } from '../common/domain-error';
@@ -17,22 +18,41 @@ export type MemberView = z.output<typeof MemberView>;
 
 const VIEW_COLUMNS = `u.username, u.display_name AS "displayName", m.role, m.created_at AS "addedAt"`;
 
+// Roles from the most to the least powerful, as ROLES lists them.
+const ROLE_RANK = `array_position(ARRAY['project_admin', 'maintainer', 'developer', 'guest', 'limited_guest'], m.role)`;
+const MEMBER_ORDER: Record<MemberSort, string> = {
+  username: 'u.username',
+  '-username': 'u.username DESC',
+  role: `${ROLE_RANK}, u.username`,
+  '-role': `${ROLE_RANK} DESC, u.username`,
+  added_at: 'm.created_at, u.username',
+  '-added_at': 'm.created_at DESC, u.username',
+};
+
 /** `project_member`: who has which role in which project. */
 @Injectable()
 export class MemberRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async list(projectId: string, offset: number, limit: number): Promise<{ items: MemberView[]; total: number }> {
+  async list(projectId: string, filter: { q?: string; sort: MemberSort }, offset: number, limit: number): Promise<{ items: MemberView[]; total: number }> {
+    const params: unknown[] = [projectId];
+    let where = 'm.project_id = $1';
+    if (filter.q) {
+      params.push(filter.q.toLowerCase());
+      where += ` AND (strpos(lower(u.username), $2) > 0 OR strpos(lower(coalesce(u.display_name, '')), $2) > 0)`;
+    }
+    const n = params.length;
     const [items, counted] = await Promise.all([
       this.dataSource.query(
         `SELECT ${VIEW_COLUMNS} FROM project_member m JOIN app_user u ON u.id = m.user_id
-         WHERE m.project_id = $1 ORDER BY u.username LIMIT $2 OFFSET $3`,
-        [projectId, limit, offset],
+         WHERE ${where} ORDER BY ${MEMBER_ORDER[filter.sort]} LIMIT $${n + 1} OFFSET $${n + 2}`,
+        [...params, limit, offset],
       ),
-      this.dataSource.query('SELECT count(*)::int AS n FROM project_member WHERE project_id = $1', [projectId]),
+      this.dataSource.query(`SELECT count(*)::int AS n FROM project_member m JOIN app_user u ON u.id = m.user_id WHERE ${where}`, params),
     ]);
     return { items, total: counted[0].n };
   }
+
 
   async view(projectId: string, userId: string, db: Queryable = this.dataSource): Promise<MemberView> {
     const rows = await db.query(`SELECT ${VIEW_COLUMNS} FROM project_member m JOIN app_user u ON u.id = m.user_id WHERE m.project_id = $1 AND m.user_id = $2`, [

@@ -8,6 +8,7 @@ import { offsetOf, Page, Paging } from '../common/paging';
 import { inTransaction, Queryable } from '../database/queryable';
 import type { User } from '../identity/user.repository';
 import { UserService } from '../identity/user.service';
+import type { MemberListQuery } from './project.dto';
 import { MemberRepository, MemberView } from './member.repository';
 import { ProjectAccessService } from './project-access.service';
 
@@ -22,10 +23,10 @@ export class MemberService {
     private readonly audit: AuditService,
   ) {}
 
-  async list(principal: UserPrincipal, projectName: string, paging: Paging): Promise<Page<MemberView>> {
+  async list(principal: UserPrincipal, projectName: string, query: MemberListQuery): Promise<Page<MemberView>> {
     const project = await this.access.require(principal, projectName, 'read_members');
-    const { items, total } = await this.members.list(project.id, offsetOf(paging), paging.pageSize);
-    return { items, total, ...paging };
+    const { items, total } = await this.members.list(project.id, query, offsetOf(query), query.pageSize);
+    return { items, total, page: query.page, pageSize: query.pageSize };
   }
 
   async add(principal: UserPrincipal, projectName: string, username: string, role: Role): Promise<MemberView> {

@@ -38,7 +38,18 @@ export type UpdateProjectBody = z.output<typeof UpdateProjectBody>;
 export const DeleteProjectQuery = z.object({ force: z.stringbool().default(false) });
 export type DeleteProjectQuery = z.output<typeof DeleteProjectQuery>;
 
-export const MemberListQuery = z.object(pageFields).transform(toPaging);
+export const MEMBER_SORTS = ['username', '-username', 'role', '-role', 'added_at', '-added_at'] as const;
+export type MemberSort = (typeof MEMBER_SORTS)[number];
+
+export const MemberListQuery = z
+  .object({
+    ...pageFields,
+    /** Part of the username or display name. */
+    q: z.string().max(64).optional(),
+    /** `role` orders Project Admins first. */
+    sort: z.enum(MEMBER_SORTS).default('username'),
+  })
+  .transform(toPaging);
 export type MemberListQuery = z.output<typeof MemberListQuery>;
 
 export const AddMemberBody = z.strictObject({ username: z.string().min(1).max(64), role: z.enum(ROLES) });

@@ -4,6 +4,7 @@ import type { UserPrincipal } from '../access/principal';
 import { actorOf, AuditService } from '../audit/audit.service';
 import { DomainError, isDomainError } from '../common/domain-error';
 import { Page, pageOf, Paging } from '../common/paging';
+import type { RobotListQuery, RobotSort } from './robot.dto';
 import { ProjectAccessService } from '../projects/project-access.service';
 import type { CreateRobotBody, UpdateRobotBody } from './robot.dto';
 import { RobotService, RobotView, RobotWithSecret } from './robot.service';
@@ -27,9 +28,12 @@ export class RobotAdminService {
   ) {}
 
   /** `projectName` undefined: the system robots. */
-  async list(principal: UserPrincipal, projectName: string | undefined, paging: Paging): Promise<Page<RobotView>> {
+  /** A project's robots are few (tens), so they are filtered and sorted in memory. */
+  async list(principal: UserPrincipal, projectName: string | undefined, query: RobotListQuery): Promise<Page<RobotView>> {
     const scope = await this.scope(principal, projectName);
-    return pageOf(await this.robots.list(scope.project?.id ?? null), paging);
+    const q = query.q?.toLowerCase();
+    const robots = (await this.robots.list(scope.project?.id ?? null)).filter((r) => !q || r.name.toLowerCase().includes(q) || r.description.toLowerCase().includes(q));
+    return pageOf(robots.sort(robotOrder(query.sort)), query);
   }
 
   async create(principal: UserPrincipal, projectName: string | undefined, input: CreateRobotBody): Promise<RobotWithSecret> {
@@ -85,4 +89,23 @@ export class RobotAdminService {
   private async record(principal: UserPrincipal, scope: Scope, action: string, robot: RobotView, details: Record<string, unknown> = {}): Promise<void> {
     await this.audit.recordNow({ ...actorOf(principal), action, resource: `robot ${robot.name}`, projectId: scope.project?.id ?? null, success: true, details });
   }
+}
+
+/** Missing dates (never expires, never used) sort last in either direction. */
+function robotOrder(sort: RobotSort): (a: RobotView, b: RobotView) => number {
+  const descending = sort.startsWith('-');
+  const field = sort.replace(/^-/, '');
+  const key = (r: RobotView): string | number | null =>
+    field === 'name' ? r.name : field === 'created_at' ? r.createdAt.getTime() : field === 'expires_at' ? (r.expiresAt?.getTime() ?? null) : (r.lastUsedAt?.getTime() ?? null);
+  return (a, b) => {
+    const x = key(a);
+    const y = key(b);
+    if (x === null || y === null) return x === y ? compareNames(a, b) : x === null ? 1 : -1;
+    const order = x < y ? -1 : x > y ? 1 : 0;
+    return (descending ? -order : order) || compareNames(a, b);
+  };
+}
+
+function compareNames(a: RobotView, b: RobotView): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }

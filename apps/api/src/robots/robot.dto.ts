@@ -10,7 +10,17 @@ const expiresAt = z.iso
   .nullable();
 const description = z.string().max(1024);
 
-export const RobotListQuery = z.object(pageFields).transform(toPaging);
+export const ROBOT_SORTS = ['name', '-name', 'created_at', '-created_at', 'expires_at', '-expires_at', 'last_used_at', '-last_used_at'] as const;
+export type RobotSort = (typeof ROBOT_SORTS)[number];
+
+export const RobotListQuery = z
+  .object({
+    ...pageFields,
+    /** Part of the name or description. */
+    q: z.string().max(128).optional(),
+    sort: z.enum(ROBOT_SORTS).default('name'),
+  })
+  .transform(toPaging);
 export type RobotListQuery = z.output<typeof RobotListQuery>;
 
 export const CreateRobotBody = z.strictObject({

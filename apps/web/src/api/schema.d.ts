@@ -1774,6 +1774,8 @@ export interface operations {
                 page?: components["parameters"]["Page"];
                 /** @description Items per page. */
                 page_size?: components["parameters"]["PageSize"];
+                q?: string;
+                sort?: "username" | "-username" | "role" | "-role" | "added_at" | "-added_at";
             };
             header?: never;
             path: {
@@ -2238,6 +2240,8 @@ export interface operations {
                 page?: components["parameters"]["Page"];
                 /** @description Items per page. */
                 page_size?: components["parameters"]["PageSize"];
+                q?: string;
+                sort?: "name" | "-name" | "created_at" | "-created_at" | "expires_at" | "-expires_at" | "last_used_at" | "-last_used_at";
             };
             header?: never;
             path: {
@@ -2420,6 +2424,8 @@ export interface operations {
                 page?: components["parameters"]["Page"];
                 /** @description Items per page. */
                 page_size?: components["parameters"]["PageSize"];
+                q?: string;
+                sort?: "name" | "-name" | "created_at" | "-created_at" | "expires_at" | "-expires_at" | "last_used_at" | "-last_used_at";
             };
             header?: never;
             path?: never;
