@@ -2,6 +2,7 @@ import { Delete, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import type { Principal, UserPrincipal } from '../access/principal';
 import { ApiDoc } from '../api/api-doc';
+import { repositoryPath } from '../api/repository-path';
 import { ConsoleController } from '../api/console-controller';
 import { CurrentPrincipal, CurrentUser, Public } from '../api/route-access';
 import { ValidBody, ValidQuery } from '../api/zod-validation.pipe';
@@ -16,11 +17,6 @@ import {
   TagPage,
 } from './artifact.dto';
 import { ArtifactService } from './artifact.service';
-
-/** Express 5 hands a `*path` wildcard over as its decoded segments. */
-function joined(path: string | string[]): string {
-  return [path].flat().join('/');
-}
 
 /**
  * A repository's artifacts and tags. The repository name keeps its slashes and ends at the `/-/`
@@ -41,7 +37,7 @@ export class ArtifactController {
     @Param('path') path: string | string[],
     @ValidQuery(ArtifactListQuery) query: ArtifactListQuery,
   ): Promise<{ items: ArtifactSummary[]; total: number; page: number; pageSize: number }> {
-    return this.artifacts.list(principal, name, joined(path), query);
+    return this.artifacts.list(principal, name, repositoryPath(path), query);
   }
 
   @Get(':name/repositories/*path/-/artifacts/:reference')
@@ -53,7 +49,7 @@ export class ArtifactController {
     @Param('path') path: string | string[],
     @Param('reference') reference: string,
   ): Promise<ArtifactDetail> {
-    return this.artifacts.get(principal, name, joined(path), reference);
+    return this.artifacts.get(principal, name, repositoryPath(path), reference);
   }
 
   @Delete(':name/repositories/*path/-/artifacts/:reference')
@@ -64,7 +60,7 @@ export class ArtifactController {
     @Param('path') path: string | string[],
     @Param('reference') reference: string,
   ): Promise<ArtifactDeletion> {
-    return this.artifacts.delete(user, name, joined(path), reference);
+    return this.artifacts.delete(user, name, repositoryPath(path), reference);
   }
 
   @Post(':name/repositories/*path/-/artifacts/:reference/tags')
@@ -77,7 +73,7 @@ export class ArtifactController {
     @ValidBody(AddTagBody) body: AddTagBody,
     @Res({ passthrough: true }) res: Response,
   ): Promise<TagAdded> {
-    const result = await this.artifacts.addTag(user, name, joined(path), reference, body.name);
+    const result = await this.artifacts.addTag(user, name, repositoryPath(path), reference, body.name);
     if (!result.created) res.status(200);
     return result;
   }
@@ -91,13 +87,13 @@ export class ArtifactController {
     @Param('path') path: string | string[],
     @ValidQuery(TagListQuery) query: TagListQuery,
   ): Promise<TagPage> {
-    return this.artifacts.listTags(principal, name, joined(path), query);
+    return this.artifacts.listTags(principal, name, repositoryPath(path), query);
   }
 
   @Delete(':name/repositories/*path/-/tags/:tag')
   @ApiDoc({ summary: 'Delete one tag (the artifact and its other tags stay)' })
   @HttpCode(204)
   deleteTag(@CurrentUser() user: UserPrincipal, @Param('name') name: string, @Param('path') path: string | string[], @Param('tag') tag: string): Promise<void> {
-    return this.artifacts.deleteTag(user, name, joined(path), tag);
+    return this.artifacts.deleteTag(user, name, repositoryPath(path), tag);
   }
 }

@@ -113,11 +113,6 @@ const TOP_LEVEL = `m.subject_digest IS NULL AND (
 export class ArtifactRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async repositoryId(name: string): Promise<string | undefined> {
-    const rows = await this.dataSource.query(`SELECT id::text AS id FROM repository WHERE name = $1`, [name]);
-    return rows[0]?.id;
-  }
-
   async list(
     repositoryId: string,
     filter: { q?: string; kind?: ArtifactKind; all: boolean; sort: ArtifactSort },
@@ -241,9 +236,13 @@ export class ArtifactRepository {
     return rows[0];
   }
 
-  async deleteTag(repositoryId: string, name: string, db: Queryable): Promise<boolean> {
-    const result = await db.query(`DELETE FROM tag WHERE repository_id = $1 AND name = $2 RETURNING id`, [repositoryId, name]);
-    return returnedRows(result).length > 0;
+  /** The digest the removed tag pointed at; undefined when there was no such tag. */
+  async deleteTag(repositoryId: string, name: string, db: Queryable): Promise<string | undefined> {
+    const result = await db.query(
+      `DELETE FROM tag t USING manifest m WHERE m.id = t.manifest_id AND t.repository_id = $1 AND t.name = $2 RETURNING m.digest`,
+      [repositoryId, name],
+    );
+    return returnedRows<{ digest: string }>(result)[0]?.digest;
   }
 
   /**

@@ -2,12 +2,10 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
   isDigest,
-  isImageConfigMediaType,
   isValidRepositoryName,
   isValidTag,
   parseManifest,
   parseTag,
-  summarizeImageConfig,
   type ImageConfigSummary,
   type ParsedManifest,
 } from '@berth/oci';
@@ -20,7 +18,7 @@ import { DomainError } from '../common/domain-error';
 import { offsetOf } from '../common/paging';
 import { inTransaction } from '../database/queryable';
 import { ProjectAccessService } from '../projects/project-access.service';
-import { BlobLayout } from '../registry/blob-layout';
+import { readImageConfig } from '../registry/image-config';
 import { CatalogRepository } from '../registry/catalog.repository';
 import { ManifestRepository } from '../registry/manifest.repository';
 import { RegistryChangeFeed } from '../registry/registry-change-feed';
@@ -202,10 +200,10 @@ export class ArtifactService {
   async deleteTag(principal: UserPrincipal, projectName: string, path: string, name: string): Promise<void> {
     const repository = await this.repository(principal, projectName, path, 'delete');
     const digest = await inTransaction(this.dataSource, async (tx) => {
-      const tag = isValidTag(name) ? await this.artifacts.findTag(repository.id, name, tx) : undefined;
-      if (!tag || !(await this.artifacts.deleteTag(repository.id, name, tx))) throw DomainError.notFound(`tag "${name.slice(0, 128)}" not found in ${repository.name}`);
+      const deleted = isValidTag(name) ? await this.artifacts.deleteTag(repository.id, name, tx) : undefined;
+      if (!deleted) throw DomainError.notFound(`tag "${name.slice(0, 128)}" not found in ${repository.name}`);
       await this.changes.publish(repository.name, tx);
-      return tag.digest;
+      return deleted;
     });
     this.changes.changedLocally(repository.name);
     await this.audit.recordNow({
@@ -222,20 +220,18 @@ export class ArtifactService {
   private async repository(principal: Principal, projectName: string, path: string, permission: Permission): Promise<RepositoryRef> {
     const project = await this.access.require(principal, projectName, permission);
     const name = `${project.name}/${path}`;
-    const id = isValidRepositoryName(name) ? await this.artifacts.repositoryId(name) : undefined;
+    const id = isValidRepositoryName(name) ? (await this.catalog.findByName(name))?.id : undefined;
     if (!id) throw DomainError.notFound(`repository "${name.slice(0, 512)}" not found`);
     return { project, name, id };
   }
 
   /** The image config's summary, read from storage; null for non-images or when it cannot be read. */
   private async configOf(manifest: ParsedManifest | undefined): Promise<ImageConfigSummary | null> {
-    const config = manifest?.config;
-    if (!config || !isImageConfigMediaType(config.mediaType) || config.size > MAX_CONFIG_BYTES) return null;
     try {
-      return summarizeImageConfig(await this.storage.getContent(BlobLayout.blobData(config.digest)));
+      return await readImageConfig(this.storage, manifest?.config, MAX_CONFIG_BYTES);
     } catch (err) {
       if (!(err instanceof PathNotFoundError)) throw err;
-      this.logger.warn(`config blob ${config.digest} is recorded but missing from storage`);
+      this.logger.warn(`config blob ${manifest?.config?.digest} is recorded but missing from storage`);
       return null;
     }
   }

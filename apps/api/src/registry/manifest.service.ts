@@ -6,7 +6,6 @@ import {
   blobReferences,
   classifyArtifact,
   digestOf,
-  isImageConfigMediaType,
   isAttestationDescriptor,
   isDigest,
   MAX_MANIFEST_BYTES,
@@ -16,11 +15,10 @@ import {
   parseDigest,
   parseManifest,
   Platform,
-  summarizeImageConfig,
 } from '@berth/oci';
 import type { StorageDriver } from '@berth/storage';
 import { STORAGE_DRIVER } from '../storage/storage.module';
-import { BlobLayout } from './blob-layout';
+import { readImageConfig } from './image-config';
 import { BlobRepository } from './blob.repository';
 import { Principal } from '../access/principal';
 import { CatalogRepository, CatalogScope } from './catalog.repository';
@@ -159,14 +157,13 @@ export class ManifestService {
    * that is missing (the reference check reports that), large or unreadable leaves the platform unknown.
    */
   private async platformOf(manifest: ParsedManifest): Promise<Platform | undefined> {
-    const config = manifest.config;
-    if (manifest.kind !== 'image' || !config || !isImageConfigMediaType(config.mediaType) || config.size > MAX_CONFIG_READ_BYTES) return undefined;
+    if (manifest.kind !== 'image') return undefined;
     try {
-      const summary = summarizeImageConfig(await this.storage.getContent(BlobLayout.blobData(config.digest)));
+      const summary = await readImageConfig(this.storage, manifest.config, MAX_CONFIG_READ_BYTES);
       if (!summary?.os || !summary.architecture) return undefined;
       return { os: summary.os, architecture: summary.architecture, ...(summary.variant ? { variant: summary.variant } : {}) };
     } catch (err) {
-      this.logger.debug(`no platform for config ${config.digest}: ${String(err)}`);
+      this.logger.debug(`no platform for config ${manifest.config?.digest}: ${String(err)}`);
       return undefined;
     }
   }

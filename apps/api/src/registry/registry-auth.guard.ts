@@ -8,6 +8,7 @@ import { CredentialService, parseBasicAuth } from '../auth/credential.service';
 import { PrincipalDirectory } from '../auth/principal-directory';
 import { TokenService, VerifiedToken } from '../auth/token.service';
 import { BERTH_CONFIG, BerthConfig } from '../config/config';
+import { publicBase } from '../config/public-url';
 import { REGISTRY_CALLER, REGISTRY_ROUTE, RegistryCaller, RequiredAccess, requiredAccess } from './registry-access';
 
 /**
@@ -95,7 +96,7 @@ export class RegistryAuthGuard implements CanActivate {
 
   /** 401 with the WWW-Authenticate header that sends docker to the token service for exactly this scope. */
   private challenge(req: Request, res: Response, needed: RequiredAccess, error?: 'invalid_token' | 'insufficient_scope') {
-    const base = this.config.publicUrlConfigured ? this.config.publicUrl : `${req.protocol}://${req.headers.host ?? `localhost:${this.config.port}`}`;
+    const base = publicBase(this.config, req.protocol, req.headers.host);
     const parts = [`realm="${base}/service/token"`, 'service="berth"'];
     if (needed.kind === 'repository') parts.push(`scope="${formatScope({ type: 'repository', name: needed.name, actions: needed.action === 'pull' ? ['pull'] : needed.action === 'push' ? ['pull', 'push'] : ['delete'] })}"`);
     if (needed.kind === 'catalog') parts.push('scope="registry:catalog:*"');

@@ -4,22 +4,10 @@ import { ApiDoc } from '../api/api-doc';
 import { ConsoleController } from '../api/console-controller';
 import { CurrentPrincipal, CurrentUser, Public } from '../api/route-access';
 import { ValidBody, ValidQuery } from '../api/zod-validation.pipe';
-import { DomainError } from '../common/domain-error';
 import type { Page } from '../common/paging';
 import { RepositoryListQuery, RepositorySummary, RepositoryView, UpdateRepositoryBody } from './repository.dto';
 import { RepositoryService } from './repository.service';
-
-/**
- * The repository path from a `*path` wildcard (Express 5 hands it over as its decoded segments).
- * A `-` segment cannot be part of a repository name: it separates the name from a sub-resource
- * (`.../app/-/star`, `.../app/-/tags`), so a generic route that sees one answers 404 rather than
- * looking up a repository that cannot exist.
- */
-function repositoryPath(path: string | string[]): string {
-  const segments = [path].flat();
-  if (segments.includes('-')) throw DomainError.notFound(`no such repository resource: ${segments.join('/').slice(0, 512)}`);
-  return segments.join('/');
-}
+import { repositoryPath } from '../api/repository-path';
 
 /**
  * Routes under `:name/repositories/*path/-/...`. Nest registers controllers in the order the module

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '../access/principal';
 import { viewerOf } from '../access/visibility';
 import { BERTH_CONFIG, BerthConfig } from '../config/config';
+import { publicBaseUrl } from '../config/public-url';
 import { ProjectStorageCache } from '../projects/project-storage-cache';
 import { SettingsService } from '../settings/settings.service';
 import type { RequestOrigin } from './request-origin';
@@ -21,7 +22,8 @@ export class SystemService {
 
   async info(origin: RequestOrigin): Promise<SystemInfo> {
     const settings = await this.settings.get();
-    const publicUrl = this.publicUrl(origin);
+    // The base the registry's token realm is built from, so `docker login <registryHost>` reaches the Berth that answered.
+    const publicUrl = publicBaseUrl(this.config, origin.protocol, origin.host);
     return {
       version: berthVersion(),
       publicUrl: publicUrl.href.replace(/\/+$/, ''),
@@ -37,22 +39,5 @@ export class SystemService {
     const { names, ...counts } = await this.statistics.totals(viewerOf(principal));
     const storageBytes = names.length ? await this.storage.ofSet(names, () => this.statistics.storage(names)) : 0;
     return { ...counts, storageBytes };
-  }
-
-  /**
-   * BERTH_PUBLIC_URL when set; else the scheme and Host the client used, the same base the registry's
-   * token realm is built from, so `docker login <registryHost>` reaches the Berth that answered.
-   */
-  private publicUrl(origin: RequestOrigin): URL {
-    if (this.config.publicUrlConfigured) return new URL(this.config.publicUrl);
-    const fallback = new URL(`http://localhost:${this.config.port}`);
-    if (!origin.host) return fallback;
-    try {
-      const url = new URL(`${origin.protocol}://${origin.host}`);
-      // A Host header that smuggles in a path, credentials or a query is not a host.
-      return url.pathname === '/' && !url.username && !url.password && !url.search && !url.hash ? url : fallback;
-    } catch {
-      return fallback;
-    }
   }
 }
