@@ -38,6 +38,9 @@ const envSchema = z.object({
   BERTH_LOGIN_WINDOW_MINUTES: z.coerce.number().positive().default(15),
   BERTH_LOGIN_MAX_FAILURES_PER_USER: z.coerce.number().int().min(1).default(10),
   BERTH_LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(30),
+  BERTH_GC_GRACE_SECONDS: z.coerce.number().min(0).default(3600),
+  BERTH_GC_UPLOAD_MAX_AGE_SECONDS: z.coerce.number().min(0).default(86400),
+  BERTH_GC_WORKERS: z.coerce.number().int().min(1).max(64).default(4),
 });
 
 export interface BerthConfig {
@@ -58,6 +61,13 @@ export interface BerthConfig {
   webDir?: string;
   /** Password for the `admin` user created on first start; undefined means generate one and print it once. */
   adminPassword?: string;
+  gc: {
+    /** A blob (or orphan file) touched more recently than this is never collected. */
+    graceMs: number;
+    /** Upload sessions idle for longer than this are swept. */
+    uploadMaxAgeMs: number;
+    workers: number;
+  };
   loginLimits: {
     windowMs: number;
     maxFailuresPerUser: number;
@@ -94,6 +104,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     shutdownTimeoutMs: e.BERTH_SHUTDOWN_TIMEOUT_SECONDS * 1000,
     uploadMaxBytes: e.BERTH_UPLOAD_MAX_BYTES,
     adminPassword: e.BERTH_ADMIN_PASSWORD,
+    gc: {
+      graceMs: e.BERTH_GC_GRACE_SECONDS * 1000,
+      uploadMaxAgeMs: e.BERTH_GC_UPLOAD_MAX_AGE_SECONDS * 1000,
+      workers: e.BERTH_GC_WORKERS,
+    },
     loginLimits: {
       windowMs: e.BERTH_LOGIN_WINDOW_MINUTES * 60_000,
       maxFailuresPerUser: e.BERTH_LOGIN_MAX_FAILURES_PER_USER,

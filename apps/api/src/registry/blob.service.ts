@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { OciErrors } from '@berth/oci';
 import { PathNotFoundError, RandomAccessFile, StorageDriver } from '@berth/storage';
+import { BERTH_CONFIG, BerthConfig } from '../config/config';
 import { STORAGE_DRIVER } from '../storage/storage.module';
 import { BlobLayout } from './blob-layout';
 import { BlobRepository } from './blob.repository';
@@ -21,12 +22,19 @@ export class BlobService {
   private readonly logger = new Logger(BlobService.name);
 
   constructor(
+    @Inject(BERTH_CONFIG) private readonly config: BerthConfig,
     @Inject(STORAGE_DRIVER) private readonly storage: StorageDriver,
     private readonly blobs: BlobRepository,
     private readonly manifests: ManifestRepository,
   ) {}
 
-  async describe(name: string, digest: string): Promise<BlobDescription> {
+  /**
+   * `existenceCheck` is a HEAD: a pushing client asks it before skipping an upload, so the blob's grace
+   * window against garbage collection is renewed until its manifest arrives.
+   */
+  async describe(name: string, digest: string, existenceCheck = false): Promise<BlobDescription> {
+    // Renewed before the lookup: a sweep that marks the blob after this finds a newer version and leaves it.
+    if (existenceCheck) await this.blobs.renew(name, digest, this.config.gc.graceMs / 2);
     const blob = await this.blobs.findLinked(name, digest);
     if (blob) return blob;
     const manifest = await this.manifests.findByDigest(name, digest, true);

@@ -24,6 +24,7 @@ import { Principal } from '../access/principal';
 import { CatalogRepository, CatalogScope } from './catalog.repository';
 import { ManifestCache } from './manifest-cache';
 import { ManifestRepository, ManifestRow } from './manifest.repository';
+import { ProjectQuota } from './project-quota';
 import { PullRecorder } from './pull-recorder.service';
 import { RegistryChangeFeed } from './registry-change-feed';
 
@@ -61,6 +62,7 @@ export class ManifestService {
     private readonly pulls: PullRecorder,
     private readonly cache: ManifestCache,
     private readonly changes: RegistryChangeFeed,
+    private readonly quota: ProjectQuota,
   ) {}
 
   /**
@@ -119,6 +121,7 @@ export class ManifestService {
     await this.dataSource.transaction(async (tx) => {
       const repository = await this.catalog.ensure(name, tx);
       const totalSize = await this.checkReferences(repository.id, manifest, tx);
+      await this.quota.checkManifest(name, blobReferences(manifest).map((d) => d.digest), tx);
       const manifestId = await this.manifests.upsert(
         {
           repositoryId: repository.id,
@@ -171,7 +174,8 @@ export class ManifestService {
   /** Every blob must be linked to the repository with the size the descriptor claims; every child must be stored. Returns the total size. */
   private async checkReferences(repositoryId: string, manifest: ParsedManifest, tx: Parameters<ManifestRepository['upsert']>[1]): Promise<number> {
     const wanted = blobReferences(manifest);
-    const found = new Map((await this.blobs.findLinkedMany(repositoryId, wanted.map((d) => d.digest), tx)).map((b) => [b.digest, b.size]));
+    // Locked FOR SHARE until commit: garbage collection cannot start deleting a blob this manifest uses.
+    const found = new Map((await this.blobs.lockLinkedMany(repositoryId, wanted.map((d) => d.digest), tx)).map((b) => [b.digest, b.size]));
     let total = manifest.size;
     const counted = new Set<string>();
     for (const descriptor of wanted) {

@@ -110,7 +110,7 @@ export class RegistryController {
       this.audit.record({ ...caller(req).actor, action: 'blob.delete', resource: `${name}@${digest}`, projectName: projectOf(name), address: req.socket.remoteAddress, success: true });
       return void res.status(202).end();
     }
-    const blob = await this.blobs.describe(name, digest);
+    const blob = await this.blobs.describe(name, digest, req.method === 'HEAD');
     const range = parseRangeHeader(req.headers.range, blob.size);
     if (range === 'unsatisfiable') {
       res.setHeader('Content-Range', `bytes */${blob.size}`);

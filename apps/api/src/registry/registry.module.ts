@@ -8,6 +8,7 @@ import { malformedRegistryPath } from './http/malformed-path';
 import { ManifestCache } from './manifest-cache';
 import { ManifestRepository } from './manifest.repository';
 import { ManifestService } from './manifest.service';
+import { ProjectQuota } from './project-quota';
 import { PullRecorder } from './pull-recorder.service';
 import { RegistryAuthGuard } from './registry-auth.guard';
 import { RegistryChangeFeed } from './registry-change-feed';
@@ -18,7 +19,7 @@ import { UploadService } from './upload.service';
 @Module({
   imports: [AuthModule],
   controllers: [RegistryController],
-  providers: [BlobRepository, CatalogRepository, ManifestRepository, UploadRepository, BlobService, UploadService, ManifestService, PullRecorder, RegistryChangeFeed, ManifestCache, RegistryAuthGuard],
+  providers: [BlobRepository, CatalogRepository, ManifestRepository, UploadRepository, BlobService, UploadService, ManifestService, ProjectQuota, PullRecorder, RegistryChangeFeed, ManifestCache, RegistryAuthGuard],
   exports: [UploadRepository, PullRecorder, RegistryChangeFeed, ManifestRepository, CatalogRepository],
 })
 export class RegistryModule implements OnModuleInit {

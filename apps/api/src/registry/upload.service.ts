@@ -12,6 +12,7 @@ import { BlobLayout } from './blob-layout';
 import { BlobRepository } from './blob.repository';
 import { CatalogRepository } from './catalog.repository';
 import { ByteRange } from './http/ranges';
+import { ProjectQuota } from './project-quota';
 import { UploadRepository } from './upload.repository';
 
 export interface UploadState {
@@ -54,6 +55,7 @@ export class UploadService {
     private readonly uploads: UploadRepository,
     private readonly blobs: BlobRepository,
     private readonly catalog: CatalogRepository,
+    private readonly quota: ProjectQuota,
   ) {}
 
   async start(name: string): Promise<UploadState> {
@@ -62,14 +64,22 @@ export class UploadService {
     return { id, name, size: 0 };
   }
 
-  /** Cross-repository mount: links the blob when `from` can already read it, otherwise opens a normal upload. */
+  /**
+   * Cross-repository mount: links the blob when `from` can already read it, otherwise opens a normal
+   * upload (also when garbage collection is deleting it at this moment: the client uploads it again).
+   */
   async mountOrStart(name: string, digest: string, from: string | undefined): Promise<CommittedBlob | UploadState> {
     if (from) {
       const source = await this.blobs.findLinked(from, digest);
       if (source) {
-        const repository = await this.catalog.ensure(name);
-        await this.blobs.link(repository.id, digest);
-        return { digest: source.digest, size: source.size };
+        const mounted = await this.dataSource.transaction(async (tx) => {
+          await this.quota.checkBlob(name, digest, source.size, tx);
+          if (!(await this.blobs.touchActive(digest, tx))) return false;
+          const repository = await this.catalog.ensure(name, tx);
+          await this.blobs.link(repository.id, digest, tx);
+          return true;
+        });
+        if (mounted) return { digest: source.digest, size: source.size };
       }
     }
     return this.start(name);
@@ -112,10 +122,19 @@ export class UploadService {
         await this.discard(id);
         throw OciErrors.digestInvalid(`uploaded content has digest ${actual}, not ${expected.digest}`, { expected: expected.digest, actual, size });
       }
-      await this.placeBlob(id, expected.digest, size);
+      try {
+        await this.quota.checkBlob(name, expected.digest, size, this.dataSource);
+      } catch (err) {
+        await this.discard(id);
+        throw err;
+      }
+      // Row first, then the file, in one transaction: the row lock keeps a sweep of the same digest out
+      // until the file is in place and linked (docs/design/storage-lifecycle.md).
       await this.dataSource.transaction(async (tx) => {
         const repository = await this.catalog.ensure(name, tx);
-        await this.blobs.recordAndLink(repository.id, { digest: expected.digest, size }, tx);
+        await this.blobs.record({ digest: expected.digest, size }, tx);
+        await this.placeBlob(id, expected.digest, size);
+        await this.blobs.link(repository.id, expected.digest, tx);
         await this.uploads.delete(id, tx);
       });
       this.hashes.delete(id);
@@ -207,7 +226,10 @@ export class UploadService {
     return `${algorithm}:${hash.digest('hex')}`;
   }
 
-  /** Moves verified bytes to their content address; a blob already there (same digest, same bytes) wins. */
+  /**
+   * Moves verified bytes to their content address; a blob already there (same digest, same bytes) wins.
+   * Called with the blob row locked, so the file seen here cannot be swept before the caller commits.
+   */
   private async placeBlob(id: string, digest: string, size: number): Promise<void> {
     const target = BlobLayout.blobData(digest);
     const present = await this.storage.stat(target).then(

@@ -1,0 +1,64 @@
+import { Injectable } from '@nestjs/common';
+import { OciErrors, projectOf } from '@berth/oci';
+import { formatBytes } from '../common/bytes';
+import { Queryable } from '../database/queryable';
+
+interface QuotaRow {
+  id: string;
+  name: string;
+  quota: number | null;
+  used: number;
+}
+
+/**
+ * Storage quotas per project. Usage (`project.used_bytes`) counts each blob once per project and is kept
+ * by triggers on manifest references (migrations/1764720000000-storage-lifecycle.ts), so reading it is
+ * one row. A blob counts once a manifest references it; an upload is refused early when it alone would
+ * go over, and the manifest PUT is the exact gate (under the project's row lock).
+ */
+@Injectable()
+export class ProjectQuota {
+  /** At blob upload completion or mount: refuses a blob new to the project that does not fit. */
+  async checkBlob(repository: string, digest: string, size: number, db: Queryable): Promise<void> {
+    const rows: (QuotaRow & { counted: boolean })[] = await db.query(
+      `SELECT p.id::text AS id, p.name, p.quota_bytes::float8 AS quota, p.used_bytes::float8 AS used,
+              EXISTS (SELECT 1 FROM project_blob pb WHERE pb.project_id = p.id AND pb.digest = $2) AS counted
+       FROM project p WHERE p.name = $1`,
+      [projectOf(repository), digest],
+    );
+    const project = rows[0];
+    if (!project || project.quota === null || project.counted) return;
+    if (project.used + size > project.quota) throw overQuota(project, size);
+  }
+
+  /**
+   * At manifest PUT, inside its transaction: the bytes of referenced blobs the project does not hold yet
+   * must fit. Locks the project row (only when it has a quota) so that two pushes cannot both take the
+   * last bytes; the usage triggers update the same row in this transaction anyway.
+   */
+  async checkManifest(repository: string, digests: string[], db: Queryable): Promise<void> {
+    if (digests.length === 0) return;
+    const project = projectOf(repository);
+    const quota: { id: string }[] = await db.query(`SELECT id::text AS id FROM project WHERE name = $1 AND quota_bytes IS NOT NULL`, [project]);
+    if (quota.length === 0) return;
+    const rows: (QuotaRow & { added: number })[] = await db.query(
+      `SELECT p.id::text AS id, p.name, p.quota_bytes::float8 AS quota, p.used_bytes::float8 AS used,
+              (SELECT COALESCE(sum(b.size), 0)::float8 FROM blob b
+               WHERE b.digest = ANY($2::text[])
+                 AND NOT EXISTS (SELECT 1 FROM project_blob pb WHERE pb.project_id = p.id AND pb.digest = b.digest)) AS added
+       FROM project p WHERE p.id = $1 FOR UPDATE OF p`,
+      [quota[0].id, [...new Set(digests)]],
+    );
+    const row = rows[0];
+    if (row && row.quota !== null && row.added > 0 && row.used + row.added > row.quota) throw overQuota(row, row.added);
+  }
+}
+
+function overQuota(project: QuotaRow, needed: number): Error {
+  const quota = project.quota ?? 0;
+  const left = Math.max(0, quota - project.used);
+  return OciErrors.denied(
+    `project ${project.name} is over its storage quota: this push needs ${formatBytes(needed)} more, ${formatBytes(left)} of ${formatBytes(quota)} is left`,
+    { project: project.name, quotaBytes: quota, usedBytes: project.used, neededBytes: needed },
+  );
+}
