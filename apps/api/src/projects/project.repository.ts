@@ -15,8 +15,8 @@ export interface ProjectFilter {
   sort: ProjectSort;
 }
 
-/** A project as the console lists it, before its storage is added (ProjectStorageCache). */
-export type ProjectRow = Omit<ProjectView, 'storageBytes'>;
+/** A project as the console lists it. */
+export type ProjectRow = ProjectView;
 
 /** What is in a project and who works on it, but its repository count, which the row has. */
 export type ProjectContents = Omit<ProjectDetail['summary'], 'repositoryCount'>;
@@ -26,18 +26,18 @@ const REPOSITORY_COUNT = `(SELECT count(*)::int FROM repository r
   WHERE split_part(r.name, '/', 1) = p.name AND EXISTS (SELECT 1 FROM manifest mf WHERE mf.repository_id = r.id))`;
 
 /** What ROW_COLUMNS reads from a project `p`. */
-const PROJECT_COLUMNS = `p.id, p.name, p.public, p.description, p.badge, p.quota_bytes, p.created_at, p.updated_at`;
+const PROJECT_COLUMNS = `p.id, p.name, p.public, p.description, p.badge, p.quota_bytes, p.used_bytes, p.created_at, p.updated_at`;
 
 /** A ProjectRow from `p`, a project (PROJECT_COLUMNS) with the caller's `role` beside it. */
 const ROW_COLUMNS = `p.id::text AS id, p.name, p.public, p.description, p.badge, p.role,
-  ${REPOSITORY_COUNT} AS "repositoryCount", p.quota_bytes::float8 AS "quotaBytes",
+  ${REPOSITORY_COUNT} AS "repositoryCount", p.quota_bytes::float8 AS "quotaBytes", p.used_bytes::float8 AS "storageBytes",
   p.created_at AS "createdAt", p.updated_at AS "updatedAt"`;
 
 /** `p` for one project ($1 its id) with the role of $2 in it. */
 const ONE_PROJECT = `(SELECT ${PROJECT_COLUMNS}, m.role FROM project p LEFT JOIN project_member m ON m.project_id = p.id AND m.user_id = $2::bigint WHERE p.id = $1) p`;
 
 const BY_NAME = `p.name COLLATE "C"`;
-/** Over `p` (project) and, for the storage sorts, `s` (the sums handed in). */
+/** Over `p` (project). */
 const ORDER: Record<ProjectSort, string> = {
   name: BY_NAME,
   '-name': `${BY_NAME} DESC`,
@@ -45,13 +45,9 @@ const ORDER: Record<ProjectSort, string> = {
   '-created_at': `p.created_at DESC, ${BY_NAME}`,
   repositories: `${REPOSITORY_COUNT}, ${BY_NAME}`,
   '-repositories': `${REPOSITORY_COUNT} DESC, ${BY_NAME}`,
-  storage: `COALESCE(s.bytes, 0), ${BY_NAME}`,
-  '-storage': `COALESCE(s.bytes, 0) DESC, ${BY_NAME}`,
+  storage: `p.used_bytes, ${BY_NAME}`,
+  '-storage': `p.used_bytes DESC, ${BY_NAME}`,
 };
-
-export function sortsByStorage(sort: ProjectSort): boolean {
-  return sort === 'storage' || sort === '-storage';
-}
 
 /** Projects (the first path component of repository names) and their repositories' rows. */
 @Injectable()
@@ -60,37 +56,22 @@ export class ProjectRepository {
 
   /**
    * One page of the projects `viewer` may see that pass `filter`, with `userId`'s role in each: one query
-   * for the page (repository counts for its rows only, unless sorting by them), one for the count. The
-   * storage sorts order by `storage`, the sums of exactly the projects that pass the filter (see `names`),
-   * which also count them.
+   * for the page (repository counts for its rows only, unless sorting by them), one for the count.
+   * Storage is `used_bytes`, kept by triggers as manifests come and go.
    */
-  async list(
-    viewer: ProjectViewer,
-    userId: string | null,
-    filter: ProjectFilter,
-    offset: number,
-    limit: number,
-    storage?: ReadonlyMap<string, number>,
-  ): Promise<{ items: ProjectRow[]; total: number }> {
+  async list(viewer: ProjectViewer, userId: string | null, filter: ProjectFilter, offset: number, limit: number): Promise<{ items: ProjectRow[]; total: number }> {
     const { where, params } = matching(viewer, filter);
-    const page = [...params, limit, offset, userId];
-    let sums = '';
-    if (sortsByStorage(filter.sort)) {
-      if (!storage) throw new Error(`ProjectRepository.list: sorting by ${filter.sort} needs the projects' storage`);
-      page.push([...storage.keys()], [...storage.values()]);
-      sums = `LEFT JOIN unnest($${page.length - 1}::text[], $${page.length}::float8[]) AS s(name, bytes) ON s.name = p.name`;
-    }
     const n = params.length;
     const [items, total] = await Promise.all([
       this.dataSource.query(
         `SELECT ${ROW_COLUMNS}
          FROM (SELECT ${PROJECT_COLUMNS}, m.role, row_number() OVER (ORDER BY ${ORDER[filter.sort]}) AS ord
-               FROM project p LEFT JOIN project_member m ON m.project_id = p.id AND m.user_id = $${n + 3}::bigint ${sums}
+               FROM project p LEFT JOIN project_member m ON m.project_id = p.id AND m.user_id = $${n + 3}::bigint
                WHERE ${where} ORDER BY ord LIMIT $${n + 1} OFFSET $${n + 2}) p
          ORDER BY p.ord`,
-        page,
+        [...params, limit, offset, userId],
       ),
-      storage?.size ?? this.count(where, params),
+      this.count(where, params),
     ]);
     return { items, total };
   }
@@ -98,33 +79,6 @@ export class ProjectRepository {
   private async count(where: string, params: unknown[]): Promise<number> {
     const rows = await this.dataSource.query(`SELECT count(*)::int AS n FROM project p WHERE ${where}`, params);
     return rows[0].n;
-  }
-
-  /** The names of every project `viewer` may see that passes `filter`. */
-  async names(viewer: ProjectViewer, filter: ProjectFilter): Promise<string[]> {
-    const { where, params } = matching(viewer, filter);
-    const rows: { name: string }[] = await this.dataSource.query(`SELECT p.name FROM project p WHERE ${where}`, params);
-    return rows.map((r) => r.name);
-  }
-
-  /**
-   * Storage used by each of `projects`, in one query: the sizes of the distinct blobs the manifests of
-   * its repositories reference, so a layer shared by two images counts once (and once in each project
-   * that uses it). Found through the index on `split_part(repository.name, '/', 1)`.
-   */
-  async storage(projects: readonly string[]): Promise<Map<string, number>> {
-    const rows: { project: string; bytes: number }[] = await this.dataSource.query(
-      `SELECT d.project, sum(b.size)::float8 AS bytes
-       FROM (SELECT DISTINCT split_part(r.name, '/', 1) AS project, mb.digest
-             FROM repository r
-             JOIN manifest mf ON mf.repository_id = r.id
-             JOIN manifest_blob mb ON mb.manifest_id = mf.id
-             WHERE split_part(r.name, '/', 1) = ANY($1::text[])) d
-       JOIN blob b ON b.digest = d.digest
-       GROUP BY d.project`,
-      [projects],
-    );
-    return new Map(rows.map((r) => [r.project, r.bytes]));
   }
 
   /** The project as `userId` sees it in lists. */

@@ -12,8 +12,7 @@ import { MemberRepository } from './member.repository';
 import { ProjectAccessService } from './project-access.service';
 import { assertProjectName } from './project-name';
 import type { CreateProjectBody, ProjectDetail, ProjectListQuery, ProjectView, UpdateProjectBody } from './project.dto';
-import { ProjectStorageCache } from './project-storage-cache';
-import { ProjectRepository, ProjectRow, sortsByStorage } from './project.repository';
+import { ProjectRepository } from './project.repository';
 
 /** Projects: who sees them, who creates them (the `project_creation` setting), and when they may go. */
 @Injectable()
@@ -26,26 +25,19 @@ export class ProjectService {
     private readonly settings: SettingsService,
     private readonly audit: AuditService,
     private readonly changes: RegistryChangeFeed,
-    private readonly storage: ProjectStorageCache,
   ) {}
 
-  /**
-   * Public projects, the caller's own, and all of them for admins. Storage is summed for the page's
-   * projects only, except when sorting by it, which needs the sums of every project the filter leaves.
-   */
+  /** Public projects, the caller's own, and all of them for admins. */
   async list(principal: Principal, query: ProjectListQuery): Promise<Page<ProjectView>> {
     const { page, pageSize, ...filter } = query;
-    const viewer = viewerOf(principal);
-    const sums = sortsByStorage(filter.sort) ? await this.storageOf(await this.projects.names(viewer, filter)) : undefined;
-    const { items, total } = await this.projects.list(viewer, userIdOf(principal), filter, offsetOf(query), pageSize, sums);
-    return { items: await this.withStorage(items, sums), total, page, pageSize };
+    const { items, total } = await this.projects.list(viewerOf(principal), userIdOf(principal), filter, offsetOf(query), pageSize);
+    return { items, total, page, pageSize };
   }
 
   async get(principal: Principal, name: string): Promise<ProjectDetail> {
     const project = await this.access.require(principal, name, 'pull');
     const { row, contents } = await this.projects.detail(project.id, userIdOf(principal));
-    const [view] = await this.withStorage([row]);
-    return { ...view, summary: { repositoryCount: row.repositoryCount, ...contents } };
+    return { ...row, summary: { repositoryCount: row.repositoryCount, ...contents } };
   }
 
   /** The creator becomes its project_admin. */
@@ -116,19 +108,8 @@ export class ProjectService {
     });
   }
 
-  private async view(projectId: string, userId: string): Promise<ProjectView> {
-    const [view] = await this.withStorage([await this.projects.view(projectId, userId)]);
-    return view;
-  }
-
-  /** The rows with their storage: from `sums` when the list had them, else cached or summed in one query. */
-  private async withStorage(rows: ProjectRow[], sums?: ReadonlyMap<string, number>): Promise<ProjectView[]> {
-    const bytes = sums ?? (await this.storageOf(rows.map((r) => r.name)));
-    return rows.map((row) => ({ ...row, storageBytes: bytes.get(row.name) ?? 0 }));
-  }
-
-  private storageOf(projects: string[]): Promise<Map<string, number>> {
-    return this.storage.of(projects, (missing) => this.projects.storage(missing));
+  private view(projectId: string, userId: string): Promise<ProjectView> {
+    return this.projects.view(projectId, userId);
   }
 }
 

@@ -8,16 +8,15 @@ import { MemberController } from './member.controller';
 import { MemberRepository } from './member.repository';
 import { MemberService } from './member.service';
 import { ProjectAccessService } from './project-access.service';
-import { ProjectStorageCache } from './project-storage-cache';
 import { ProjectController } from './project.controller';
 import { ProjectRepository } from './project.repository';
 import { ProjectService } from './project.service';
 
-/** /api/v1/projects and their members; ProjectAccessService is shared with the robots and audit routes, ProjectStorageCache with statistics. */
+/** /api/v1/projects and their members; ProjectAccessService is shared with the robots and audit routes. */
 @Module({
   imports: [ConsoleAuthModule, AuthModule, IdentityModule, SettingsModule, RegistryModule],
   controllers: [ProjectController, MemberController],
-  providers: [ProjectRepository, MemberRepository, ProjectAccessService, ProjectService, MemberService, ProjectStorageCache],
-  exports: [ProjectAccessService, ProjectStorageCache],
+  providers: [ProjectRepository, MemberRepository, ProjectAccessService, ProjectService, MemberService],
+  exports: [ProjectAccessService],
 })
 export class ProjectsModule {}

@@ -36,10 +36,7 @@ export class StatisticsRepository {
   async storage(projects: readonly string[]): Promise<number> {
     const rows = await this.dataSource.query(
       `SELECT COALESCE(sum(b.size), 0)::float8 AS bytes FROM blob b
-       WHERE b.digest IN (SELECT mb.digest FROM repository r
-                          JOIN manifest mf ON mf.repository_id = r.id
-                          JOIN manifest_blob mb ON mb.manifest_id = mf.id
-                          WHERE split_part(r.name, '/', 1) = ANY($1::text[]))`,
+       WHERE b.digest IN (SELECT pb.digest FROM project_blob pb JOIN project p ON p.id = pb.project_id WHERE p.name = ANY($1::text[]))`,
       [projects],
     );
     return rows[0].bytes;

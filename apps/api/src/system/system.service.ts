@@ -3,7 +3,7 @@ import type { Principal } from '../access/principal';
 import { viewerOf } from '../access/visibility';
 import { BERTH_CONFIG, BerthConfig } from '../config/config';
 import { publicBaseUrl } from '../config/public-url';
-import { ProjectStorageCache } from '../projects/project-storage-cache';
+import { StorageTotalsCache } from './storage-totals-cache';
 import { SettingsService } from '../settings/settings.service';
 import type { RequestOrigin } from './request-origin';
 import { StatisticsRepository } from './statistics.repository';
@@ -17,7 +17,7 @@ export class SystemService {
     @Inject(BERTH_CONFIG) private readonly config: BerthConfig,
     private readonly settings: SettingsService,
     private readonly statistics: StatisticsRepository,
-    private readonly storage: ProjectStorageCache,
+    private readonly storage: StorageTotalsCache,
   ) {}
 
   async info(origin: RequestOrigin): Promise<SystemInfo> {
