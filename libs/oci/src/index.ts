@@ -10,3 +10,4 @@ export * from './routes';
 export * from './scope';
 export * from './tag-version';
 export * from './artifact';
+export * from './retention';
