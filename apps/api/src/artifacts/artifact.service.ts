@@ -17,6 +17,7 @@ import { actorOf, AuditService } from '../audit/audit.service';
 import { DomainError } from '../common/domain-error';
 import { offsetOf } from '../common/paging';
 import { inTransaction } from '../database/queryable';
+import { immutableTagError, ImmutabilityService } from '../policies/immutability.service';
 import { ProjectAccessService } from '../projects/project-access.service';
 import { readImageConfig } from '../registry/image-config';
 import { CatalogRepository } from '../registry/catalog.repository';
@@ -52,6 +53,7 @@ export class ArtifactService {
     private readonly access: ProjectAccessService,
     private readonly audit: AuditService,
     private readonly changes: RegistryChangeFeed,
+    private readonly immutability: ImmutabilityService,
     @Inject(STORAGE_DRIVER) private readonly storage: StorageDriver,
   ) {}
 
@@ -104,7 +106,8 @@ export class ArtifactService {
 
   /**
    * Deletes the artifact by digest with its tags, the index children nothing else in the repository
-   * references, and its referrers; blobs are left for garbage collection.
+   * references, and its referrers; blobs are left for garbage collection. PRECONDITION when any of the
+   * tags that would go is immutable.
    */
   async delete(principal: UserPrincipal, projectName: string, path: string, digest: string): Promise<ArtifactDeletion> {
     const repository = await this.repository(principal, projectName, path, 'delete');
@@ -117,6 +120,9 @@ export class ArtifactService {
       const ids = set.map((s) => s.id);
       const freeableBytes = await this.artifacts.freeableBytes(ids, tx);
       const tags = await this.artifacts.deleteManifests(ids, tx);
+      // Checked on what was actually deleted (children's and referrers' tags too); throwing rolls it all back.
+      const locked = await this.immutability.firstProtected(repository.name, tags, tx);
+      if (locked) throw immutableTagError(locked.tag, locked, `artifact ${digest} cannot be deleted`);
       // Every replica drops what it cached for this repository once the transaction commits.
       await this.changes.publish(repository.name, tx);
       return { deleted: set.map((s) => s.digest), tags, freeableBytes };
@@ -196,12 +202,14 @@ export class ArtifactService {
     return { created: created.created, tag: name, digest: created.digest };
   }
 
-  /** Removes one tag; the artifact and its other tags stay. */
+  /** Removes one tag; the artifact and its other tags stay. An immutable tag is PRECONDITION. */
   async deleteTag(principal: UserPrincipal, projectName: string, path: string, name: string): Promise<void> {
     const repository = await this.repository(principal, projectName, path, 'delete');
     const digest = await inTransaction(this.dataSource, async (tx) => {
       const deleted = isValidTag(name) ? await this.artifacts.deleteTag(repository.id, name, tx) : undefined;
       if (!deleted) throw DomainError.notFound(`tag "${name.slice(0, 128)}" not found in ${repository.name}`);
+      const locked = await this.immutability.protecting(repository.name, name, tx);
+      if (locked) throw immutableTagError(name, locked);
       await this.changes.publish(repository.name, tx);
       return deleted;
     });

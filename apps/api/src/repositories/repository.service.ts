@@ -6,6 +6,7 @@ import { actorOf, AuditService } from '../audit/audit.service';
 import { DomainError } from '../common/domain-error';
 import { offsetOf, Page } from '../common/paging';
 import { inTransaction } from '../database/queryable';
+import { immutableTagError, ImmutabilityService } from '../policies/immutability.service';
 import { ProjectAccessService } from '../projects/project-access.service';
 import { RegistryChangeFeed } from '../registry/registry-change-feed';
 import type { RepositoryListQuery, RepositorySummary, RepositoryView, UpdateRepositoryBody } from './repository.dto';
@@ -20,6 +21,7 @@ export class RepositoryService {
     private readonly access: ProjectAccessService,
     private readonly audit: AuditService,
     private readonly changes: RegistryChangeFeed,
+    private readonly immutability: ImmutabilityService,
   ) {}
 
   async listInProject(principal: Principal, projectName: string, query: RepositoryListQuery): Promise<Page<RepositorySummary>> {
@@ -61,12 +63,17 @@ export class RepositoryService {
     return (await this.repositories.view(name, principal.id)) ?? throwNotFound(name);
   }
 
-  /** Removes the repository's rows (manifests and tags cascade); its blobs' bytes are left for garbage collection. */
+  /**
+   * Removes the repository's rows (manifests and tags cascade); its blobs' bytes are left for garbage
+   * collection. PRECONDITION while it holds an immutable tag.
+   */
   async delete(principal: UserPrincipal, projectName: string, path: string): Promise<void> {
     const project = await this.access.require(principal, projectName, 'delete');
     const name = `${project.name}/${path}`;
     await inTransaction(this.dataSource, async (tx) => {
+      const locked = await this.immutability.protectedTagsInRepository(name, tx);
       if (!(await this.repositories.delete(name, tx))) throwNotFound(name);
+      if (locked.length > 0) throw immutableTagError(locked[0].tag, locked[0], `repository ${name} cannot be deleted`, locked.length - 1);
       // Every replica drops what it cached for this repository once the transaction commits.
       await this.changes.publish(name, tx);
     });
