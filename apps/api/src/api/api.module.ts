@@ -5,6 +5,9 @@ import { AccountModule } from '../account/account.module';
 import { ArtifactsModule } from '../artifacts/artifacts.module';
 import { AuditConsoleModule } from '../audit/audit-console.module';
 import { DomainError } from '../common/domain-error';
+import { GcModule } from '../gc/gc.module';
+import { ImmutabilityModule } from '../policies/immutability.module';
+import { PoliciesModule } from '../policies/policies.module';
 import { ConsoleAuthModule } from '../console-auth/console-auth.module';
 import { ProjectsModule } from '../projects/projects.module';
 import { RepositoriesModule } from '../repositories/repositories.module';
@@ -35,6 +38,9 @@ import { OpenApiController } from './openapi.controller';
     AuditConsoleModule,
     SystemModule,
     SearchModule,
+    GcModule,
+    ImmutabilityModule,
+    PoliciesModule,
   ],
   controllers: [OpenApiController],
 })

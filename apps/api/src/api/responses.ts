@@ -16,3 +16,6 @@ export { ProjectDetail, ProjectView } from '../projects/project.dto';
 export { Statistics, SystemInfo } from '../system/system.dto';
 export { RepositorySummary, RepositoryView } from '../repositories/repository.dto';
 export { SearchHit } from '../search/search.dto';
+export { GcRunDetail, GcRunView, GcSchedule } from '../gc/gc.dto';
+export { ImmutableRuleView } from '../policies/immutable-rule.dto';
+export { RetentionPolicyView, RetentionRunDetail, RetentionRunView } from '../policies/retention.dto';

@@ -8,6 +8,7 @@ import { offsetOf, Page } from '../common/paging';
 import { inTransaction } from '../database/queryable';
 import { SettingsService } from '../settings/settings.service';
 import { RegistryChangeFeed } from '../registry/registry-change-feed';
+import { ImmutabilityService, immutableTagError } from '../policies/immutability.service';
 import { MemberRepository } from './member.repository';
 import { ProjectAccessService } from './project-access.service';
 import { assertProjectName } from './project-name';
@@ -25,6 +26,7 @@ export class ProjectService {
     private readonly settings: SettingsService,
     private readonly audit: AuditService,
     private readonly changes: RegistryChangeFeed,
+    private readonly immutability: ImmutabilityService,
   ) {}
 
   /** Public projects, the caller's own, and all of them for admins. */
@@ -79,7 +81,8 @@ export class ProjectService {
 
   /**
    * Deleting is a metadata change. A project whose repositories hold manifests is refused (PRECONDITION)
-   * unless `force`, which deletes those repositories' rows too; their bytes are left for GC.
+   * unless `force`, which deletes those repositories' rows too; their bytes are left for GC. A project
+   * holding an immutable tag is refused either way: remove the rule first.
    */
   async delete(principal: UserPrincipal, name: string, force: boolean): Promise<void> {
     const project = await this.access.require(principal, name, 'manage_project');
@@ -90,6 +93,11 @@ export class ProjectService {
         throw DomainError.precondition(`project "${project.name}" still has ${withManifests} repositories with images; delete them first, or pass force=true`, {
           repositories: withManifests,
         });
+      }
+      const immutable = await this.immutability.protectedTagsInProject(project.name, tx);
+      if (immutable.length > 0) {
+        const [first] = immutable;
+        throw immutableTagError(`${first.repository}:${first.tag}`, first, `project "${project.name}" cannot be deleted`, immutable.length - 1);
       }
       const repositories = await this.projects.deleteRepositories(project.name, tx);
       // Every replica drops what it cached for these repositories once this transaction commits.

@@ -147,6 +147,25 @@ export class ManifestRepository {
     return id;
   }
 
+  /** The digest a tag points at, with the tag row locked until the transaction ends (a push about to move it). */
+  async lockTag(repositoryId: string, tag: string, db: Queryable): Promise<string | undefined> {
+    const rows = await db.query(
+      `SELECT m.digest FROM tag t JOIN manifest m ON m.id = t.manifest_id WHERE t.repository_id = $1 AND t.name = $2 FOR UPDATE OF t`,
+      [repositoryId, tag],
+    );
+    return rows[0]?.digest;
+  }
+
+  /** The tags on a manifest, by repository name and digest. */
+  async tagsOf(repository: string, digest: string, db: Queryable = this.dataSource): Promise<string[]> {
+    const rows: { name: string }[] = await db.query(
+      `SELECT t.name FROM tag t JOIN manifest m ON m.id = t.manifest_id JOIN repository r ON r.id = m.repository_id
+       WHERE r.name = $1 AND m.digest = $2 ORDER BY t.name`,
+      [repository, digest],
+    );
+    return rows.map((r) => r.name);
+  }
+
   /** Points a tag at a manifest, creating or moving it. */
   async upsertTag(repositoryId: string, tag: string, manifestId: string, db: Queryable): Promise<void> {
     await db.query(

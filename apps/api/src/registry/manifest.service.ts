@@ -18,12 +18,14 @@ import {
 } from '@berth/oci';
 import type { StorageDriver } from '@berth/storage';
 import { STORAGE_DRIVER } from '../storage/storage.module';
+import { ImmutabilityService, immutableTagMessage } from '../policies/immutability.service';
 import { readImageConfig } from './image-config';
 import { BlobRepository } from './blob.repository';
 import { Principal } from '../access/principal';
 import { CatalogRepository, CatalogScope } from './catalog.repository';
 import { ManifestCache } from './manifest-cache';
 import { ManifestRepository, ManifestRow } from './manifest.repository';
+import { Queryable } from '../database/queryable';
 import { ProjectQuota } from './project-quota';
 import { PullRecorder } from './pull-recorder.service';
 import { RegistryChangeFeed } from './registry-change-feed';
@@ -63,6 +65,7 @@ export class ManifestService {
     private readonly cache: ManifestCache,
     private readonly changes: RegistryChangeFeed,
     private readonly quota: ProjectQuota,
+    private readonly immutability: ImmutabilityService,
   ) {}
 
   /**
@@ -147,7 +150,11 @@ export class ManifestService {
         },
         tx,
       );
-      if (!byDigest) await this.manifests.upsertTag(repository.id, reference, manifestId, tx);
+      if (!byDigest) {
+        const current = await this.manifests.lockTag(repository.id, reference, tx);
+        if (current !== undefined && current !== digest) await this.refuseIfImmutable(name, [reference], 'cannot overwrite', tx);
+        await this.manifests.upsertTag(repository.id, reference, manifestId, tx);
+      }
       await this.catalog.markPushed(repository.id, tx);
       await this.changes.publish(name, tx);
     });
@@ -200,15 +207,23 @@ export class ManifestService {
     return total;
   }
 
-  /** DELETE by digest removes the manifest and its tags; by tag removes only that tag. */
+  /** DELETE by digest removes the manifest and its tags; by tag removes only that tag. Immutable tags stay. */
   async remove(name: string, reference: string): Promise<void> {
     const removed = await this.dataSource.transaction(async (tx) => {
+      const tags = isDigest(reference) ? await this.manifests.tagsOf(name, reference, tx) : [reference];
+      await this.refuseIfImmutable(name, tags, 'cannot delete', tx);
       const done = isDigest(reference) ? await this.manifests.deleteByDigest(name, reference, tx) : await this.manifests.deleteTag(name, reference, tx);
       if (done) await this.changes.publish(name, tx);
       return done;
     });
     this.changes.changedLocally(name);
     if (!removed) throw OciErrors.manifestUnknown(`manifest ${reference} is unknown to ${name}`, { name, reference });
+  }
+
+  /** DENIED naming the tag and the rule, as the issue asks of pushes and deletes of immutable tags. */
+  private async refuseIfImmutable(name: string, tags: string[], what: string, tx: Queryable): Promise<void> {
+    const hit = await this.immutability.firstProtected(name, tags, tx);
+    if (hit) throw OciErrors.denied(`${what} ${name}:${hit.tag}: ${immutableTagMessage(hit.tag, hit)}`, { tag: hit.tag, rule: hit.rule.id });
   }
 
   /** The catalog as `principal` may see it, in byte order. */
