@@ -26,8 +26,8 @@ export const routes: RouteRecordRaw[] = [
       { path: 'robots', name: 'project-robots', component: () => import('@/pages/project/RobotsTab.vue') },
       { path: 'settings', name: 'project-settings', component: () => import('@/pages/project/SettingsTab.vue') },
       { path: 'audit', name: 'project-audit', component: () => import('@/pages/project/AuditTab.vue') },
-      { path: 'retention', name: 'project-retention', component: () => import('@/pages/project/PoliciesTab.vue'), meta: { policy: 'retention' } },
-      { path: 'immutability', name: 'project-immutability', component: () => import('@/pages/project/PoliciesTab.vue'), meta: { policy: 'immutability' } },
+      { path: 'retention', name: 'project-retention', component: () => import('@/pages/project/RetentionTab.vue') },
+      { path: 'immutability', name: 'project-immutability', component: () => import('@/pages/project/ImmutabilityTab.vue') },
     ],
   },
   {

@@ -264,6 +264,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{name}/immutable-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a project's tag immutability rules */
+        get: operations["immutableRuleList"];
+        put?: never;
+        /** Add a tag immutability rule (at most 15 per project) */
+        post: operations["immutableRuleCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{name}/immutable-rules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replace a tag immutability rule */
+        put: operations["immutableRuleUpdate"];
+        post?: never;
+        /** Delete a tag immutability rule */
+        delete: operations["immutableRuleDelete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{name}/members": {
         parameters: {
             query?: never;
@@ -440,6 +476,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{name}/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a project's tag retention policy and when its schedule runs next */
+        get: operations["retentionGet"];
+        /** Replace a project's tag retention policy (at most 50 rules) and its cron schedule */
+        put: operations["retentionPut"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{name}/retention/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a project's retention runs, newest first */
+        get: operations["retentionListRuns"];
+        put?: never;
+        /** Start a retention run, or a dry run that deletes nothing (202: it runs in the background) */
+        post: operations["retentionStart"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{name}/retention/runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a retention run: what it deleted (or would), by repository, and its errors */
+        get: operations["retentionGetRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{name}/robots": {
         parameters: {
             query?: never;
@@ -608,6 +697,76 @@ export interface paths {
         /** Projects, repositories and storage the caller can see */
         get: operations["statisticsGet"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/system/gc/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List garbage collection runs, newest first */
+        get: operations["gcList"];
+        put?: never;
+        /** Start garbage collection (409 while one runs); follow it with GET runs/{id} */
+        post: operations["gcStart"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/system/gc/runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a garbage collection run with its progress and log */
+        get: operations["gcGet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/system/gc/runs/{id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ask a running garbage collection to stop at its next checkpoint */
+        post: operations["gcStop"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/system/gc/schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get the garbage collection schedule and settings */
+        get: operations["gcSchedule"];
+        /** Set (or with cron null, remove) the garbage collection schedule */
+        put: operations["gcSetSchedule"];
         post?: never;
         delete?: never;
         options?: never;
@@ -925,6 +1084,102 @@ export interface components {
             secret: components["schemas"]["CliSecret"];
             token: string;
         };
+        GcRunDetail: {
+            id: string;
+            /** @enum {string} */
+            trigger: "manual" | "schedule" | "cli";
+            triggeredBy: string | null;
+            dryRun: boolean;
+            deleteUntagged: boolean;
+            workers: number;
+            /** @enum {string} */
+            status: "running" | "succeeded" | "failed" | "stopped";
+            /** @enum {string} */
+            phase: "starting" | "untagged" | "mark" | "sweep" | "uploads" | "orphans" | "done";
+            /** @description Items done in the current phase */
+            done: number;
+            /** @description Items in the current phase */
+            total: number;
+            /** @description Bytes freed so far (a dry run: that would be freed) */
+            bytesFreed: number;
+            blobsDeleted: number;
+            manifestsDeleted: number;
+            uploadsDeleted: number;
+            /** @description Files in storage the database did not know */
+            orphansDeleted: number;
+            /** @description Blobs referenced or uploaded again while GC was deciding about them, and kept */
+            rescued: number;
+            stopRequested: boolean;
+            error: string | null;
+            /** Format: date-time */
+            startedAt: string;
+            finishedAt: string | null;
+            durationMs: number | null;
+            log: {
+                at: string;
+                /** @enum {string} */
+                level: "info" | "warn" | "error";
+                message: string;
+            }[];
+        };
+        GcRunView: {
+            id: string;
+            /** @enum {string} */
+            trigger: "manual" | "schedule" | "cli";
+            triggeredBy: string | null;
+            dryRun: boolean;
+            deleteUntagged: boolean;
+            workers: number;
+            /** @enum {string} */
+            status: "running" | "succeeded" | "failed" | "stopped";
+            /** @enum {string} */
+            phase: "starting" | "untagged" | "mark" | "sweep" | "uploads" | "orphans" | "done";
+            /** @description Items done in the current phase */
+            done: number;
+            /** @description Items in the current phase */
+            total: number;
+            /** @description Bytes freed so far (a dry run: that would be freed) */
+            bytesFreed: number;
+            blobsDeleted: number;
+            manifestsDeleted: number;
+            uploadsDeleted: number;
+            /** @description Files in storage the database did not know */
+            orphansDeleted: number;
+            /** @description Blobs referenced or uploaded again while GC was deciding about them, and kept */
+            rescued: number;
+            stopRequested: boolean;
+            error: string | null;
+            /** Format: date-time */
+            startedAt: string;
+            finishedAt: string | null;
+            durationMs: number | null;
+        };
+        GcSchedule: {
+            cron: string | null;
+            nextRunAt: string | null;
+            deleteUntagged: boolean;
+            workers: number;
+            /** @description Blobs and files touched more recently are never collected (BERTH_GC_GRACE_SECONDS) */
+            graceSeconds: number;
+            /** @description Upload sessions idle longer are swept (BERTH_GC_UPLOAD_MAX_AGE_SECONDS) */
+            uploadMaxAgeSeconds: number;
+        };
+        ImmutableRuleView: {
+            id: string;
+            repositories: {
+                include: string[];
+                exclude: string[];
+            };
+            tags: {
+                include: string[];
+                exclude: string[];
+            };
+            disabled: boolean;
+            description: string;
+            createdBy: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
         LoginBody: {
             username: string;
             password: string;
@@ -1037,6 +1292,105 @@ export interface components {
         };
         ResetPasswordBody: {
             password: string;
+        };
+        RetentionPolicyView: {
+            rules: {
+                /**
+                 * @default {
+                 *       "include": [
+                 *         "**"
+                 *       ],
+                 *       "exclude": []
+                 *     }
+                 */
+                repositories: {
+                    /**
+                     * @default [
+                     *       "**"
+                     *     ]
+                     */
+                    include: string[];
+                    /** @default [] */
+                    exclude: string[];
+                };
+                tags: {
+                    include: string[];
+                    /** @default [] */
+                    exclude: string[];
+                    /** @default false */
+                    untagged: boolean;
+                };
+                action: {
+                    /** @constant */
+                    kind: "latest_pushed";
+                    count: number;
+                } | {
+                    /** @constant */
+                    kind: "latest_pulled";
+                    count: number;
+                } | {
+                    /** @constant */
+                    kind: "pushed_within_days";
+                    days: number;
+                } | {
+                    /** @constant */
+                    kind: "pulled_within_days";
+                    days: number;
+                } | {
+                    /** @constant */
+                    kind: "always";
+                };
+                /** @default false */
+                disabled: boolean;
+            }[];
+            schedule: string | null;
+            nextRunAt: string | null;
+            updatedAt: string | null;
+            updatedBy: string | null;
+        };
+        RetentionRunDetail: {
+            id: string;
+            /** @enum {string} */
+            trigger: "manual" | "schedule";
+            triggeredBy: string | null;
+            dryRun: boolean;
+            /** @enum {string} */
+            status: "running" | "succeeded" | "failed";
+            /** Format: date-time */
+            startedAt: string;
+            finishedAt: string | null;
+            durationMs: number | null;
+            artifactsDeleted: number;
+            tagsDeleted: number;
+            bytesFreed: number;
+            repositories: {
+                repository: string;
+                bytesFreed: number;
+                artifacts: {
+                    digest: string;
+                    tags: string[];
+                    /** Format: date-time */
+                    pushedAt: string;
+                    pulledAt: string | null;
+                }[];
+            }[];
+            errors: string[];
+        };
+        RetentionRunView: {
+            id: string;
+            /** @enum {string} */
+            trigger: "manual" | "schedule";
+            triggeredBy: string | null;
+            dryRun: boolean;
+            /** @enum {string} */
+            status: "running" | "succeeded" | "failed";
+            /** Format: date-time */
+            startedAt: string;
+            finishedAt: string | null;
+            durationMs: number | null;
+            artifactsDeleted: number;
+            tagsDeleted: number;
+            bytesFreed: number;
         };
         RobotView: {
             id: string;
@@ -1767,6 +2121,177 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    immutableRuleList: {
+        parameters: {
+            query?: {
+                /** @description The page, 1-based. */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page. */
+                page_size?: components["parameters"]["PageSize"];
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List a project's tag immutability rules */
+            200: {
+                headers: {
+                    /** @description The total number of items */
+                    "X-Total-Count"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ImmutableRuleView"][];
+                        total: number;
+                        page: number;
+                        pageSize: number;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    immutableRuleCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @default {
+                     *       "include": [
+                     *         "**"
+                     *       ],
+                     *       "exclude": []
+                     *     }
+                     */
+                    repositories?: {
+                        /**
+                         * @default [
+                         *       "**"
+                         *     ]
+                         */
+                        include?: string[];
+                        /** @default [] */
+                        exclude?: string[];
+                    };
+                    tags: {
+                        include: string[];
+                        /** @default [] */
+                        exclude?: string[];
+                    };
+                    /** @default false */
+                    disabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Add a tag immutability rule (at most 15 per project) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImmutableRuleView"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    immutableRuleUpdate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @default {
+                     *       "include": [
+                     *         "**"
+                     *       ],
+                     *       "exclude": []
+                     *     }
+                     */
+                    repositories?: {
+                        /**
+                         * @default [
+                         *       "**"
+                         *     ]
+                         */
+                        include?: string[];
+                        /** @default [] */
+                        exclude?: string[];
+                    };
+                    tags: {
+                        include: string[];
+                        /** @default [] */
+                        exclude?: string[];
+                    };
+                    /** @default false */
+                    disabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Replace a tag immutability rule */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImmutableRuleView"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    immutableRuleDelete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
     memberList: {
         parameters: {
             query?: {
@@ -2233,6 +2758,203 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    retentionGet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Get a project's tag retention policy and when its schedule runs next */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionPolicyView"];
+                };
+            };
+            401: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    retentionPut: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    rules: {
+                        /**
+                         * @default {
+                         *       "include": [
+                         *         "**"
+                         *       ],
+                         *       "exclude": []
+                         *     }
+                         */
+                        repositories?: {
+                            /**
+                             * @default [
+                             *       "**"
+                             *     ]
+                             */
+                            include?: string[];
+                            /** @default [] */
+                            exclude?: string[];
+                        };
+                        tags: {
+                            include: string[];
+                            /** @default [] */
+                            exclude?: string[];
+                            /** @default false */
+                            untagged?: boolean;
+                        };
+                        action: {
+                            /** @constant */
+                            kind: "latest_pushed";
+                            count: number;
+                        } | {
+                            /** @constant */
+                            kind: "latest_pulled";
+                            count: number;
+                        } | {
+                            /** @constant */
+                            kind: "pushed_within_days";
+                            days: number;
+                        } | {
+                            /** @constant */
+                            kind: "pulled_within_days";
+                            days: number;
+                        } | {
+                            /** @constant */
+                            kind: "always";
+                        };
+                        /** @default false */
+                        disabled?: boolean;
+                    }[];
+                    schedule: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Replace a project's tag retention policy (at most 50 rules) and its cron schedule */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionPolicyView"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    retentionListRuns: {
+        parameters: {
+            query?: {
+                /** @description The page, 1-based. */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page. */
+                page_size?: components["parameters"]["PageSize"];
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List a project's retention runs, newest first */
+            200: {
+                headers: {
+                    /** @description The total number of items */
+                    "X-Total-Count"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RetentionRunView"][];
+                        total: number;
+                        page: number;
+                        pageSize: number;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    retentionStart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    dryRun: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Start a retention run, or a dry run that deletes nothing (202: it runs in the background) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionRunView"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    retentionGetRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Get a retention run: what it deleted (or would), by repository, and its errors */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionRunDetail"];
+                };
+            };
+            401: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
     projectRobotList: {
         parameters: {
             query?: {
@@ -2666,6 +3388,183 @@ export interface operations {
                     "application/json": components["schemas"]["Statistics"];
                 };
             };
+            default: components["responses"]["Error"];
+        };
+    };
+    gcList: {
+        parameters: {
+            query?: {
+                /** @description The page, 1-based. */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page. */
+                page_size?: components["parameters"]["PageSize"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List garbage collection runs, newest first */
+            200: {
+                headers: {
+                    /** @description The total number of items */
+                    "X-Total-Count"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["GcRunView"][];
+                        total: number;
+                        page: number;
+                        pageSize: number;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    gcStart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default false */
+                    dryRun?: boolean;
+                    /** @default false */
+                    deleteUntagged?: boolean;
+                    /** @description Parallel sweepers; BERTH_GC_WORKERS when absent */
+                    workers?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Start garbage collection (409 while one runs); follow it with GET runs/{id} */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GcRunDetail"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    gcGet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Get a garbage collection run with its progress and log */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GcRunDetail"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    gcStop: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ask a running garbage collection to stop at its next checkpoint */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GcRunDetail"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    gcSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Get the garbage collection schedule and settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GcSchedule"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    gcSetSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    cron: string | null;
+                    /** @default false */
+                    deleteUntagged?: boolean;
+                    workers?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Set (or with cron null, remove) the garbage collection schedule */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GcSchedule"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
             default: components["responses"]["Error"];
         };
     };

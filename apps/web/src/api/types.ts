@@ -1,5 +1,5 @@
 /** Named shapes of the console API, from the generated schema (`npm run api:client`). */
-import type { components } from './schema';
+import type { components, paths } from './schema';
 
 type S = components['schemas'];
 export type Profile = S['Profile'];
@@ -25,3 +25,17 @@ export type SystemSettings = S['SystemSettings'];
 export type Role = NonNullable<ProjectPermissions['role']>;
 export type Permission = ProjectPermissions['permissions'][number];
 export type Badge = NonNullable<RepositorySummary['badge']>;
+export type RetentionPolicyView = S['RetentionPolicyView'];
+export type RetentionRule = RetentionPolicyView['rules'][number];
+export type RetentionAction = RetentionRule['action'];
+export type RetentionActionKind = RetentionAction['kind'];
+export type RetentionPolicyBody = paths['/api/v1/projects/{name}/retention']['put']['requestBody']['content']['application/json'];
+export type RetentionRunView = S['RetentionRunView'];
+export type RetentionRunDetail = S['RetentionRunDetail'];
+export type RetentionRunRepository = RetentionRunDetail['repositories'][number];
+export type ImmutableRuleView = S['ImmutableRuleView'];
+export type ImmutableRuleBody = paths['/api/v1/projects/{name}/immutable-rules']['post']['requestBody']['content']['application/json'];
+export type GcRunView = S['GcRunView'];
+export type GcRunDetail = S['GcRunDetail'];
+export type GcSchedule = S['GcSchedule'];
+export type GcPhase = GcRunView['phase'];

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { catalogues, LOCALES } from './index';
+import { catalogues, i18n, LOCALES } from './index';
 
 /** Every leaf key of a catalogue, dotted. */
 function keysOf(value: unknown, prefix = ''): string[] {
@@ -30,6 +30,20 @@ describe('translation catalogues', () => {
         expect([code, key, typeof text === 'string' && text.trim().length > 0]).toEqual([code, key, true]);
       }
     }
+  });
+
+  it('has only messages that compile (a literal { or @ must be written {\'{\'} or {\'@\'})', () => {
+    const broken: string[] = [];
+    for (const { code } of LOCALES) {
+      for (const key of keysOf(messages[code])) {
+        try {
+          i18n.global.t(key, {}, { locale: code });
+        } catch (err) {
+          broken.push(`${code} ${key}: ${(err as Error).message.split('\n')[0]}`);
+        }
+      }
+    }
+    expect(broken).toEqual([]);
   });
 
   it('has every key the code uses literally (t("ns.key"))', () => {

@@ -65,3 +65,28 @@ export function platformLabel(p: { os: string | null; architecture: string | nul
   if (!p.os || !p.architecture) return null;
   return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
 }
+
+type DurationUnit = 'millisecond' | 'second' | 'minute' | 'hour' | 'day';
+
+function unitText(value: number, unit: DurationUnit, locale: string, display: 'narrow' | 'long', digits = 0): string {
+  const key = `u:${locale}:${unit}:${display}:${digits}`;
+  return cached(key, () => new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: display, maximumFractionDigits: digits })).format(value);
+}
+
+/**
+ * 850 -> "850ms", 4200 -> "4.2s", 200000 -> "3m 20s", 7380000 -> "2h 3m" (Intl's units, so "3分钟 20秒" in Chinese);
+ * `long` for sentences: "1 hour", "3 minutes 20 seconds".
+ */
+export function formatDuration(ms: number | null | undefined, locale = 'en', display: 'narrow' | 'long' = 'narrow'): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–';
+  const value = Math.max(0, ms);
+  if (value < 1000) return unitText(Math.round(value), 'millisecond', locale, display);
+  const seconds = value / 1000;
+  if (seconds < 60) return unitText(seconds, 'second', locale, display, seconds < 10 ? 1 : 0);
+  const whole = Math.round(seconds);
+  const pair = (big: number, bigUnit: DurationUnit, small: number, smallUnit: DurationUnit) =>
+    small ? `${unitText(big, bigUnit, locale, display)} ${unitText(small, smallUnit, locale, display)}` : unitText(big, bigUnit, locale, display);
+  if (whole < 3600) return pair(Math.floor(whole / 60), 'minute', whole % 60, 'second');
+  if (whole < 86400) return pair(Math.floor(whole / 3600), 'hour', Math.floor((whole % 3600) / 60), 'minute');
+  return pair(Math.floor(whole / 86400), 'day', Math.floor((whole % 86400) / 3600), 'hour');
+}

@@ -80,9 +80,17 @@ describe('ProjectPage', () => {
     setSessionForTest({ id: 'u1', username: 'gus', email: null, displayName: null, isAdmin: false });
     answer('guest', ['pull', 'read_members']);
     const wrapper = await visit('/projects/team');
-    expect(tabsOf(wrapper)).toEqual(['repositories', 'members']);
+    // The policy tabs are readable by everyone who can pull (read-only without manage_policies).
+    expect(tabsOf(wrapper)).toEqual(['repositories', 'members', 'retention', 'immutability']);
     expect(wrapper.get('[data-test="project-role"]').text()).toBe('Guest');
     expect(wrapper.get('h1').text()).toBe('team');
+  });
+
+  it('shows a limited guest no members tab, and the policy tabs it may read', async () => {
+    setSessionForTest({ id: 'u4', username: 'lim', email: null, displayName: null, isAdmin: false });
+    answer('limited_guest', ['pull']);
+    const wrapper = await visit('/projects/team');
+    expect(tabsOf(wrapper)).toEqual(['repositories', 'retention', 'immutability']);
   });
 
   it('shows a maintainer the policy tabs but not robots, settings or audit', async () => {
