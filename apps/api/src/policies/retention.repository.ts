@@ -117,6 +117,12 @@ export class RetentionRepository {
     return rows[0];
   }
 
+  /** The id of the project's run in progress, if any (to name it in a 409). */
+  async runningRunId(projectId: string): Promise<string | undefined> {
+    const rows = await this.dataSource.query(`SELECT id::text AS id FROM retention_run WHERE project_id = $1 AND status = 'running' ORDER BY id DESC LIMIT 1`, [projectId]);
+    return rows[0]?.id;
+  }
+
   async finishRun(id: string, outcome: RunOutcome, db: Queryable = this.dataSource): Promise<void> {
     await db.query(
       `UPDATE retention_run SET status = $2, finished_at = now(), artifacts_deleted = $3, tags_deleted = $4, bytes_freed = $5,

@@ -83,7 +83,10 @@ export class RetentionService implements OnModuleInit, OnModuleDestroy, OnApplic
       throw DomainError.precondition(`project ${project.name} has no enabled retention rules; save a policy first`);
     }
     const run = await inTransaction(this.dataSource, (tx) => this.retention.startRun(project.id, { trigger: 'manual', triggeredBy: principal.username, dryRun: body.dryRun }, tx));
-    if (!run) throw DomainError.conflict(`a retention run of project ${project.name} is running already; wait for it to finish`);
+    if (!run) {
+      const runId = await this.retention.runningRunId(project.id);
+      throw DomainError.conflict(`a retention run of project ${project.name} is running already; wait for it to finish`, runId ? { runId } : undefined);
+    }
     void this.launch(run, project, actorOf(principal));
     return runView(run);
   }
