@@ -59,6 +59,10 @@ export class StorageLifecycle1764720000000 implements MigrationInterface {
     await q.query(`
       CREATE FUNCTION manifest_blob_added() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
+        -- The projects first, in id order, as the quota check does: every change to a project's
+        -- project_blob rows then happens under its row lock, so concurrent pushes and deletes sharing
+        -- blobs queue up instead of deadlocking on those rows (or on the project after them).
+        PERFORM 1 FROM project p WHERE p.id IN (SELECT project_id FROM new_refs) ORDER BY p.id FOR NO KEY UPDATE;
         WITH added AS (
           SELECT project_id, digest, count(*)::int AS n FROM new_refs WHERE project_id IS NOT NULL GROUP BY project_id, digest
         ), upserted AS (
@@ -75,6 +79,8 @@ export class StorageLifecycle1764720000000 implements MigrationInterface {
     await q.query(`
       CREATE FUNCTION manifest_blob_removed() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
+        -- Same lock order as manifest_blob_added.
+        PERFORM 1 FROM project p WHERE p.id IN (SELECT project_id FROM old_refs) ORDER BY p.id FOR NO KEY UPDATE;
         WITH gone AS (
           DELETE FROM project_blob pb
           USING (SELECT project_id, digest, count(*)::int AS n FROM old_refs WHERE project_id IS NOT NULL GROUP BY project_id, digest) r

@@ -54,8 +54,9 @@ async function viaServer(args: Args): Promise<GcRunDetail> {
   const headers = { authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`, 'content-type': 'application/json' };
   const call = async (method: string, route: string, body?: unknown): Promise<GcRunDetail> => {
     const res = await fetch(`${base}/api/v1/system/gc${route}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    const json = (await res.json().catch(() => ({}))) as { error?: { message?: string } } & GcRunDetail;
-    if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${json.error?.message ?? res.statusText}`);
+    // Console API errors are `{code, message, details?, requestId}`.
+    const json = (await res.json().catch(() => ({}))) as { message?: string } & GcRunDetail;
+    if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${typeof json.message === 'string' ? json.message : res.statusText}`);
     return json;
   };
   let run = await call('POST', '/runs', { dryRun: args.dryRun, deleteUntagged: args.deleteUntagged, ...(args.workers ? { workers: args.workers } : {}) });

@@ -40,6 +40,8 @@ const BATCH = 500;
 const FILE_DELETES_PER_BATCH = 16;
 const FLUSH_MS = 500;
 const MAX_LOG_LINES = 500;
+/** A running run writes its row every FLUSH_MS; one silent for this long is suspect (see closeAbandoned). */
+const STALE_AFTER_MS = 15_000;
 
 interface Candidate {
   digest: string;
@@ -86,11 +88,7 @@ export class GarbageCollector {
         await lockHolder.release();
         return undefined;
       }
-      // Holding the lock, no run can really be running: a row saying so was left by a process that died.
-      await this.dataSource.query(
-        `UPDATE gc_run SET status = 'failed', error = 'interrupted: the process running it stopped', finished_at = heartbeat_at, phase = 'done'
-         WHERE status = 'running'`,
-      );
+      await closeInterrupted(this.dataSource);
       const [{ id }] = await this.dataSource.query(
         `INSERT INTO gc_run (trigger, triggered_by, dry_run, delete_untagged, workers, status, phase)
          VALUES ($1, $2, $3, $4, $5, 'running', 'starting') RETURNING id::text AS id`,
@@ -101,6 +99,28 @@ export class GarbageCollector {
     } catch (err) {
       await unlock(lockHolder);
       throw err;
+    }
+  }
+
+  /**
+   * A run whose row has not moved for a while may belong to a process that died: if no process holds the
+   * lock, close it as failed now rather than when the next run starts (the console would show it running).
+   */
+  async closeAbandoned(): Promise<void> {
+    const [{ stale }] = await this.dataSource.query(
+      `SELECT EXISTS (SELECT 1 FROM gc_run WHERE status = 'running' AND heartbeat_at < now() - make_interval(secs => $1)) AS stale`,
+      [STALE_AFTER_MS / 1000],
+    );
+    if (!stale) return;
+    const holder = this.dataSource.createQueryRunner();
+    await holder.connect();
+    try {
+      const [{ locked }] = await holder.query('SELECT pg_try_advisory_lock($1, $2) AS locked', [...LOCK]);
+      if (!locked) return;
+      await closeInterrupted(this.dataSource);
+      await holder.query('SELECT pg_advisory_unlock($1, $2)', [...LOCK]);
+    } finally {
+      await holder.release();
     }
   }
 
@@ -376,8 +396,10 @@ class RunProgress {
     await this.flush();
   }
 
+  /** `total` is an estimate in the orphans phase (blob rows, not files walked): it grows rather than show more than 100%. */
   advance(items: number): void {
     this.done += items;
+    if (this.done > this.total) this.total = this.done;
   }
 
   /** Writes progress when due and throws once a stop was asked for (by any replica, through the row). */
@@ -415,6 +437,14 @@ class RunProgress {
     );
     if (returnedRows<{ stopRequested: boolean }>(rows)[0]?.stopRequested) this.stopRequested = true;
   }
+}
+
+/** Only called while holding the lock: no run can really be running, so a row saying so was left by a process that died. */
+async function closeInterrupted(db: Queryable): Promise<void> {
+  await db.query(
+    `UPDATE gc_run SET status = 'failed', error = 'interrupted: the process running it stopped', finished_at = heartbeat_at, phase = 'done'
+     WHERE status = 'running'`,
+  );
 }
 
 async function inParallel<T>(items: T[], workers: number, work: (item: T) => Promise<unknown>): Promise<void> {

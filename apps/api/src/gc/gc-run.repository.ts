@@ -4,6 +4,7 @@ import { offsetOf, Page, Paging } from '../common/paging';
 import { returnedRows } from '../database/queryable';
 import type { GcRunDetail, GcRunView } from './gc.dto';
 
+// `id` is selected as text: ORDER BY must name gc_run.id, or it sorts by the text alias ('9' after '10').
 const COLUMNS = `id::text AS id, trigger, triggered_by AS "triggeredBy", dry_run AS "dryRun", delete_untagged AS "deleteUntagged", workers,
   status, phase, done::float8 AS done, total::float8 AS total, bytes_freed::float8 AS "bytesFreed", blobs_deleted AS "blobsDeleted",
   manifests_deleted AS "manifestsDeleted", uploads_deleted AS "uploadsDeleted", orphans_deleted AS "orphansDeleted", rescued,
@@ -17,7 +18,7 @@ export class GcRunRepository {
 
   async list(paging: Paging): Promise<Page<GcRunView>> {
     const [items, counted] = await Promise.all([
-      this.dataSource.query(`SELECT ${COLUMNS} FROM gc_run ORDER BY id DESC LIMIT $1 OFFSET $2`, [paging.pageSize, offsetOf(paging)]),
+      this.dataSource.query(`SELECT ${COLUMNS} FROM gc_run ORDER BY gc_run.id DESC LIMIT $1 OFFSET $2`, [paging.pageSize, offsetOf(paging)]),
       this.dataSource.query(`SELECT count(*)::int AS n FROM gc_run`),
     ]);
     return { items, total: counted[0].n, page: paging.page, pageSize: paging.pageSize };
@@ -30,7 +31,7 @@ export class GcRunRepository {
   }
 
   async running(): Promise<GcRunView | undefined> {
-    const rows = await this.dataSource.query(`SELECT ${COLUMNS} FROM gc_run WHERE status = 'running' ORDER BY id DESC LIMIT 1`);
+    const rows = await this.dataSource.query(`SELECT ${COLUMNS} FROM gc_run WHERE status = 'running' ORDER BY gc_run.id DESC LIMIT 1`);
     return rows[0];
   }
 

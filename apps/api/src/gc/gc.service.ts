@@ -75,11 +75,13 @@ export class GcService implements OnModuleInit, OnApplicationShutdown {
 
   async list(actor: UserPrincipal, query: GcRunsQuery): Promise<Page<GcRunView>> {
     requireAdmin(actor);
+    await this.collector.closeAbandoned();
     return this.runs.list(query);
   }
 
   async get(actor: UserPrincipal, id: string): Promise<GcRunDetail> {
     requireAdmin(actor);
+    await this.collector.closeAbandoned();
     const run = await this.runs.find(id);
     if (!run) throw DomainError.notFound(`garbage collection run ${id.slice(0, 40)} not found`);
     return run;

@@ -119,7 +119,7 @@ export class RetentionRepository {
 
   /** The id of the project's run in progress, if any (to name it in a 409). */
   async runningRunId(projectId: string): Promise<string | undefined> {
-    const rows = await this.dataSource.query(`SELECT id::text AS id FROM retention_run WHERE project_id = $1 AND status = 'running' ORDER BY id DESC LIMIT 1`, [projectId]);
+    const rows = await this.dataSource.query(`SELECT id::text AS id FROM retention_run WHERE project_id = $1 AND status = 'running' ORDER BY retention_run.id DESC LIMIT 1`, [projectId]);
     return rows[0]?.id;
   }
 
@@ -134,7 +134,7 @@ export class RetentionRepository {
 
   async listRuns(projectId: string, offset: number, limit: number): Promise<{ items: RetentionRunRow[]; total: number }> {
     const [items, counted] = await Promise.all([
-      this.dataSource.query(`SELECT ${RUN_COLUMNS} FROM retention_run WHERE project_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3`, [projectId, limit, offset]),
+      this.dataSource.query(`SELECT ${RUN_COLUMNS} FROM retention_run WHERE project_id = $1 ORDER BY retention_run.id DESC LIMIT $2 OFFSET $3`, [projectId, limit, offset]),
       this.dataSource.query(`SELECT count(*)::int AS n FROM retention_run WHERE project_id = $1`, [projectId]),
     ]);
     return { items, total: counted[0].n };

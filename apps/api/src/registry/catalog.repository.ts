@@ -18,6 +18,11 @@ export class CatalogRepository {
     return rows[0];
   }
 
+  /** Locks the repository's row until the transaction ends (what `ensure` does for pushes); nothing when there is none. */
+  async lockByName(name: string, db: Queryable): Promise<void> {
+    await db.query('SELECT id FROM repository WHERE name = $1 FOR UPDATE', [name]);
+  }
+
   /** Creates the repository on first use; concurrent first pushes agree on one row. */
   async ensure(name: string, db: Queryable = this.dataSource): Promise<RepositoryRow> {
     const rows = await db.query(

@@ -210,6 +210,9 @@ export class ManifestService {
   /** DELETE by digest removes the manifest and its tags; by tag removes only that tag. Immutable tags stay. */
   async remove(name: string, reference: string): Promise<void> {
     const removed = await this.dataSource.transaction(async (tx) => {
+      // The repository row first, as pushes take it: a delete and a push moving a tag then queue up
+      // instead of each holding what the other needs (tag rows, the project's usage row).
+      await this.catalog.lockByName(name, tx);
       const tags = isDigest(reference) ? await this.manifests.tagsOf(name, reference, tx) : [reference];
       await this.refuseIfImmutable(name, tags, 'cannot delete', tx);
       const done = isDigest(reference) ? await this.manifests.deleteByDigest(name, reference, tx) : await this.manifests.deleteTag(name, reference, tx);

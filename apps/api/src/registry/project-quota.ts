@@ -41,12 +41,15 @@ export class ProjectQuota {
     const project = projectOf(repository);
     const quota: { id: string }[] = await db.query(`SELECT id::text AS id FROM project WHERE name = $1 AND quota_bytes IS NOT NULL`, [project]);
     if (quota.length === 0) return;
+    // Lock first, then read in a new statement: a statement that waited for the lock would still see the
+    // project_blob rows of its start, counting a blob the push it waited for has just added as new again.
+    await db.query(`SELECT id FROM project WHERE id = $1 FOR NO KEY UPDATE`, [quota[0].id]);
     const rows: (QuotaRow & { added: number })[] = await db.query(
       `SELECT p.id::text AS id, p.name, p.quota_bytes::float8 AS quota, p.used_bytes::float8 AS used,
               (SELECT COALESCE(sum(b.size), 0)::float8 FROM blob b
                WHERE b.digest = ANY($2::text[])
                  AND NOT EXISTS (SELECT 1 FROM project_blob pb WHERE pb.project_id = p.id AND pb.digest = b.digest)) AS added
-       FROM project p WHERE p.id = $1 FOR UPDATE OF p`,
+       FROM project p WHERE p.id = $1`,
       [quota[0].id, [...new Set(digests)]],
     );
     const row = rows[0];

@@ -74,8 +74,10 @@ export class UploadService {
       if (source) {
         const mounted = await this.dataSource.transaction(async (tx) => {
           await this.quota.checkBlob(name, digest, source.size, tx);
-          if (!(await this.blobs.touchActive(digest, tx))) return false;
+          // The repository row before the blob's, as upload completion and manifest PUT lock them: the
+          // other order deadlocks with a PUT into this repository that references the same blob.
           const repository = await this.catalog.ensure(name, tx);
+          if (!(await this.blobs.touchActive(digest, tx))) return false;
           await this.blobs.link(repository.id, digest, tx);
           return true;
         });
