@@ -40,7 +40,7 @@ const envSchema = z.object({
   BERTH_LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(30),
   BERTH_GC_GRACE_SECONDS: z.coerce.number().min(0).default(3600),
   BERTH_GC_UPLOAD_MAX_AGE_SECONDS: z.coerce.number().min(0).default(86400),
-  BERTH_GC_WORKERS: z.coerce.number().int().min(1).max(64).default(4),
+  BERTH_GC_WORKERS: z.coerce.number().int().min(1).max(64).default(2),
 });
 
 export interface BerthConfig {
