@@ -319,7 +319,7 @@ describe('garbage collection API', () => {
       cron: null,
       nextRunAt: null,
       deleteUntagged: false,
-      workers: 4,
+      workers: 2,
       graceSeconds: 0,
       uploadMaxAgeSeconds: 86400,
     });
