@@ -37,6 +37,8 @@ export interface StartedGc {
 /** One GC at a time across every process on the database: a session advisory lock ('BERT', 'GC'). */
 const LOCK = [0x42455254, 0x4743] as const;
 const BATCH = 500;
+/** Candidates read per mark query. */
+const MARK_PAGE = 20_000;
 const FILE_DELETES_PER_BATCH = 16;
 const FLUSH_MS = 500;
 const MAX_LOG_LINES = 500;
@@ -131,8 +133,7 @@ export class GarbageCollector {
     let error: string | null = null;
     try {
       const untagged = options.deleteUntagged ? await this.untagged(run, options) : [];
-      const candidates = await this.mark(run, options.dryRun ? untagged : []);
-      await this.sweep(run, candidates, options);
+      await this.markAndSweep(run, options, options.dryRun ? untagged : []);
       await this.uploads(run, options);
       await this.orphans(run, options);
     } catch (err) {
@@ -184,24 +185,32 @@ export class GarbageCollector {
   }
 
   /**
-   * Blobs no manifest references, untouched for the grace window, and those a crashed run left `deleting`.
-   * A dry run that would delete untagged manifests counts the blobs only those reference as well.
+   * Mark: blobs no manifest references, untouched for the grace window, and those a crashed run left
+   * `deleting` (a dry run that would delete untagged manifests counts the blobs only those reference as
+   * well). Counted first for progress, then read and swept a page at a time in digest order, so memory
+   * stays flat however many there are.
    */
-  private async mark(run: RunProgress, alsoUnreferencedBy: string[]): Promise<Candidate[]> {
+  private async markAndSweep(run: RunProgress, options: GcOptions, alsoUnreferencedBy: string[]): Promise<void> {
     await run.phase('mark', 0);
-    const candidates: Candidate[] = await this.dataSource.query(
-      `SELECT b.digest, b.size::float8 AS size, b.version::text AS version FROM blob b
-       WHERE (b.state = 'deleting' OR b.touched_at < now() - make_interval(secs => $1))
-         AND NOT EXISTS (SELECT 1 FROM manifest_blob mb WHERE mb.digest = b.digest AND NOT (mb.manifest_id = ANY($2::bigint[])))
-       ORDER BY b.digest`,
-      [this.settings.graceMs / 1000, alsoUnreferencedBy],
-    );
-    run.log('info', `marked ${candidates.length} unreferenced blobs (${formatBytes(candidates.reduce((n, c) => n + c.size, 0))})`);
-    return candidates;
+    const params = [this.settings.graceMs / 1000, alsoUnreferencedBy];
+    const [marked] = await this.dataSource.query(`SELECT count(*)::int AS n, COALESCE(sum(b.size), 0)::float8 AS bytes FROM blob b WHERE ${UNREFERENCED}`, params);
+    run.log('info', `marked ${marked.n} unreferenced blobs (${formatBytes(marked.bytes)})`);
+    await run.phase('sweep', marked.n);
+    let after = '';
+    for (;;) {
+      const page: Candidate[] = await this.dataSource.query(
+        `SELECT b.digest, b.size::float8 AS size, b.version::text AS version FROM blob b
+         WHERE ${UNREFERENCED} AND b.digest > $3 ORDER BY b.digest LIMIT ${MARK_PAGE}`,
+        [...params, after],
+      );
+      if (page.length === 0) break;
+      after = page[page.length - 1].digest;
+      await this.sweep(run, page, options);
+    }
+    if (run.counters.rescued > 0) run.log('info', `${run.counters.rescued} blobs were referenced or uploaded again while GC ran, and kept`);
   }
 
   private async sweep(run: RunProgress, candidates: Candidate[], options: GcOptions): Promise<void> {
-    await run.phase('sweep', candidates.length);
     const batches: Candidate[][] = [];
     for (let i = 0; i < candidates.length; i += BATCH) batches.push(candidates.slice(i, i + BATCH));
     await inParallel(batches, options.workers, async (batch) => {
@@ -218,7 +227,6 @@ export class GarbageCollector {
       }
       run.advance(batch.length);
     });
-    if (run.counters.rescued > 0) run.log('info', `${run.counters.rescued} blobs were referenced or uploaded again while GC ran, and kept`);
   }
 
   /**
@@ -359,6 +367,10 @@ export function digestOfBlobPath(path: string): string | undefined {
   if (!match || !match[3].startsWith(match[2])) return undefined;
   return `${match[1]}:${match[3]}`;
 }
+
+/** Over `b` (blob); $1 the grace window in seconds, $2 manifest ids to disregard (a dry run's untagged ones). */
+const UNREFERENCED = `(b.state = 'deleting' OR b.touched_at < now() - make_interval(secs => $1))
+  AND NOT EXISTS (SELECT 1 FROM manifest_blob mb WHERE mb.digest = b.digest AND NOT (mb.manifest_id = ANY($2::bigint[])))`;
 
 const UNTAGGED = `SELECT m.id::text AS id, m.digest, m.repository_id::text AS "repositoryId", r.name AS repository
   FROM manifest m JOIN repository r ON r.id = m.repository_id
