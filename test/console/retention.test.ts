@@ -32,7 +32,8 @@ describe('tag retention', () => {
   beforeAll(async () => {
     // The scheduler polls every 100 ms here (30 s by default).
     process.env.BERTH_SCHEDULER_INTERVAL_MS = '100';
-    berth = await startTestBerth();
+    // No grace window: what was pushed a moment ago is judged by the rules alone (see the grace test below).
+    berth = await startTestBerth({ BERTH_GC_GRACE_SECONDS: '0' });
     registry = new RegistryClient(berth.url);
     admin = await ConsoleClient.admin(berth);
     for (const project of ['keep', 'sched', 'empty']) expect((await admin.post('/projects', { name: project })).status).toBe(201);
@@ -392,5 +393,41 @@ describe('the job scheduler', () => {
       { key: 'other:key', later: true },
       { key: 'test:fails', later: true },
     ]);
+  });
+});
+
+describe('retention and in-flight pushes', () => {
+  let berth: TestBerth;
+  afterAll(async () => {
+    await berth?.close();
+  });
+
+  it('never deletes what was pushed within the grace window: a multi-platform push sends its children untagged first', async () => {
+    berth = await startTestBerth({ BERTH_GC_GRACE_SECONDS: '3600' });
+    const registry = new RegistryClient(berth.url);
+    const admin = await ConsoleClient.admin(berth);
+    expect((await admin.post('/projects', { name: 'busy' })).status).toBe(201);
+    for (const tag of ['v1', 'v2', 'v3']) await registry.pushImage('busy/app', { tag });
+    // A child of an index whose PUT has not arrived yet.
+    const child = await registry.pushImage('busy/app', { platform: { os: 'linux', architecture: 'arm64' } });
+    const saved = await admin.put('/projects/busy/retention', { rules: [{ tags: { include: ['v*'] }, action: { kind: 'latest_pushed', count: 1 } }], schedule: null });
+    expect(saved.status).toBe(200);
+    const started = await admin.post('/projects/busy/retention/runs', { dryRun: false });
+    expect(started.status).toBe(202);
+    const run = await eventually(async () => {
+      const res = await admin.get(`/projects/busy/retention/runs/${started.body.id}`);
+      expect(res.body.status).not.toBe('running');
+      return res.body;
+    });
+    expect(run.status).toBe('succeeded');
+    expect(run.artifactsDeleted).toBe(0);
+    const tags = JSON.parse((await registry.request('GET', '/v2/busy/app/tags/list')).body.toString()).tags;
+    expect(tags.sort()).toEqual(['v1', 'v2', 'v3']);
+    // The index can still be pushed: its child is there.
+    const index = await registry.request('PUT', '/v2/busy/app/manifests/multi', {
+      body: Buffer.from(JSON.stringify(ociIndex([child.descriptor]))),
+      headers: { 'content-type': MT.ociIndex },
+    });
+    expect(index.status).toBe(201);
   });
 });

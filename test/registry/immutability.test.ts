@@ -1,6 +1,6 @@
 import { ConsoleClient } from '../console/console-client';
 import { createProjectsFor } from '../support/access';
-import { expectError, json, MT, ociImage, RegistryClient } from '../support/registry-client';
+import { expectError, json, MT, ociImage, ociIndex, RegistryClient } from '../support/registry-client';
 import { startTestBerth, TestBerth } from '../support/test-berth';
 
 /** The registry side of immutable tags: a protected tag cannot be moved by a push or deleted over /v2. */
@@ -67,6 +67,18 @@ describe('immutable tags in the registry', () => {
     const loose = await reg.pushImage('locked/app', { tag: 'scratch' });
     expect((await reg.request('DELETE', '/v2/locked/app/manifests/scratch')).status).toBe(202);
     expect((await reg.request('DELETE', `/v2/locked/app/manifests/${loose.digest}`)).status).toBe(202);
+  });
+
+  it('refuses DELETE of a platform of a protected index, over /v2 and in the console', async () => {
+    const arm = await reg.pushImage('locked/app', { platform: { os: 'linux', architecture: 'arm64' } });
+    const amd = await reg.pushImage('locked/app', { platform: { os: 'linux', architecture: 'amd64' } });
+    await reg.pushManifest('locked/app', 'release-multi', ociIndex([arm.descriptor, amd.descriptor]), MT.ociIndex);
+    const refused = expectError(await reg.request('DELETE', `/v2/locked/app/manifests/${arm.digest}`), 403, 'DENIED');
+    expect(refused.message).toContain('release-multi');
+    const console = await admin.delete(`/projects/locked/repositories/app/-/artifacts/${arm.digest}`);
+    expect(console.status).toBe(409);
+    expect(console.body.message).toContain('release-multi');
+    expect((await reg.request('HEAD', `/v2/locked/app/manifests/${arm.digest}`, { headers: { accept: MT.ociManifest } })).status).toBe(200);
   });
 
   it('stops protecting once the rule is disabled', async () => {

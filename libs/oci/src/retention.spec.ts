@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   describeImmutabilityRule,
+  globPatternProblem,
   evaluateRetention,
   findImmutableRule,
   matchesSelector,
@@ -713,5 +714,19 @@ describe('validateRetentionRules', () => {
     const rules = (count: number): RetentionRule[] => Array.from({ length: count }, () => rule({ kind: 'always' }));
     expect(validateRetentionRules(rules(50))).toEqual([]);
     expect(validateRetentionRules(rules(51))).toEqual(['at most 50 rules are allowed, got 51']);
+  });
+});
+
+describe('glob pattern limits', () => {
+  it('refuses patterns with more than three runs of *, which would stall matching', () => {
+    expect(globPatternProblem('v*.*.*')).toBeUndefined();
+    expect(globPatternProblem('**/app-*')).toBeUndefined();
+    expect(globPatternProblem('*a*a*a*b')).toBe('may use * at most 3 times (found 4)');
+    const rule: RetentionRule = {
+      repositories: { include: ['**'], exclude: [] },
+      tags: { include: ['*a*a*a*a*b'], exclude: [], untagged: false },
+      action: { kind: 'always' },
+    };
+    expect(validateRetentionRules([rule])).toEqual(['rule 1: tags.include[0] may use * at most 3 times (found 5)']);
   });
 });

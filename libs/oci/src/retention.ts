@@ -398,7 +398,20 @@ function patternProblem(pattern: unknown): string | undefined {
   if (typeof pattern !== 'string' || pattern.length === 0) return 'must be a non-empty string';
   if (pattern.length > MAX_PATTERN_LENGTH) return `must be at most ${MAX_PATTERN_LENGTH} characters`;
   if (CONTROL_CHARACTER.test(pattern)) return 'must not contain control characters';
-  return undefined;
+  return globPatternProblem(pattern);
+}
+
+/** Glob matching backtracks: `*a*a*a*a*b` takes 1.6 s on a 128-character tag, one more star 35 s. */
+export const MAX_PATTERN_WILDCARDS = 3;
+
+/**
+ * Why a glob is refused, or undefined: more than MAX_PATTERN_WILDCARDS runs of `*` (three keep any name
+ * under 20 ms to match, and cover `v*.*.*` or a double star before a prefix). Every rule pattern goes through this, so a
+ * project member cannot stall the registry with one.
+ */
+export function globPatternProblem(pattern: string): string | undefined {
+  const wildcards = pattern.match(/\*+/g)?.length ?? 0;
+  return wildcards > MAX_PATTERN_WILDCARDS ? `may use * at most ${MAX_PATTERN_WILDCARDS} times (found ${wildcards})` : undefined;
 }
 
 function actionProblem(action: RetentionAction): string | undefined {

@@ -119,9 +119,11 @@ export class ArtifactService {
       const set = await this.artifacts.deletionSet(repository.id, row, tx);
       const ids = set.map((s) => s.id);
       const freeableBytes = await this.artifacts.freeableBytes(ids, tx);
+      // Indexes listing it lose a platform: their tags count as this artifact's.
+      const holders = await this.manifests.tagsOf(repository.name, digest, tx);
       const tags = await this.artifacts.deleteManifests(ids, tx);
       // Checked on what was actually deleted (children's and referrers' tags too); throwing rolls it all back.
-      const locked = await this.immutability.firstProtected(repository.name, tags, tx);
+      const locked = await this.immutability.firstProtected(repository.name, [...tags, ...holders], tx);
       if (locked) throw immutableTagError(locked.tag, locked, `artifact ${digest} cannot be deleted`);
       // Every replica drops what it cached for this repository once the transaction commits.
       await this.changes.publish(repository.name, tx);

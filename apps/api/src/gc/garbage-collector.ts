@@ -116,13 +116,14 @@ export class GarbageCollector {
     if (!stale) return;
     const holder = this.dataSource.createQueryRunner();
     await holder.connect();
+    let locked = false;
     try {
-      const [{ locked }] = await holder.query('SELECT pg_try_advisory_lock($1, $2) AS locked', [...LOCK]);
-      if (!locked) return;
-      await closeInterrupted(this.dataSource);
-      await holder.query('SELECT pg_advisory_unlock($1, $2)', [...LOCK]);
+      [{ locked }] = await holder.query('SELECT pg_try_advisory_lock($1, $2) AS locked', [...LOCK]);
+      if (locked) await closeInterrupted(this.dataSource);
     } finally {
-      await holder.release();
+      // Never back to the pool holding the lock: every later start would answer 409.
+      if (locked) await unlock(holder);
+      else await holder.release();
     }
   }
 
@@ -170,6 +171,9 @@ export class GarbageCollector {
         ]);
         const set = new Map<string, string>();
         for (const root of still) for (const m of await this.artifacts.deletionSet(repositoryId, root, tx)) set.set(m.id, m.digest);
+        // A tagged referrer (an SBOM someone tagged) stays, subject or not: GC removes only what nobody named.
+        const tagged: { id: string }[] = await tx.query(`SELECT DISTINCT manifest_id::text AS id FROM tag WHERE manifest_id = ANY($1::bigint[])`, [[...set.keys()]]);
+        for (const { id } of tagged) set.delete(id);
         if (set.size > 0 && !options.dryRun) {
           await this.artifacts.deleteManifests([...set.keys()], tx);
           await this.publishChange(roots[0].repository, tx);

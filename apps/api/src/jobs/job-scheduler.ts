@@ -104,7 +104,9 @@ export class JobScheduler implements OnApplicationBootstrap, OnModuleDestroy, On
     const now = new Date();
     const claimed = await inTransaction(this.dataSource, async (tx) => {
       const due = await this.schedules.lockDue(this.options.batch ?? 10, tx);
-      for (const row of due) await this.schedules.setNextRun(row.key, this.nextAfter(row, now), tx);
+      // From the later of this clock and the due time: a replica whose clock lags the database's must not
+      // set the same due time again (it would run twice).
+      for (const row of due) await this.schedules.setNextRun(row.key, this.nextAfter(row, new Date(Math.max(now.getTime(), new Date(row.nextRunAt).getTime()))), tx);
       return due;
     });
     return claimed.filter((row) => this.start(row)).map((row) => row.key);

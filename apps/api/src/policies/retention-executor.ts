@@ -1,10 +1,11 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { evaluateRetention, findImmutableRule, validateRetentionRules, type ImmutabilityRule, type RetentionArtifact, type RetentionRule } from '@berth/oci';
 import { DataSource } from 'typeorm';
 import { ArtifactRepository } from '../artifacts/artifact.repository';
 import { AuditEvent } from '../audit/audit.repository';
 import { AuditService } from '../audit/audit.service';
 import { isDomainError } from '../common/domain-error';
+import { BERTH_CONFIG, BerthConfig } from '../config/config';
 import { inTransaction, Queryable } from '../database/queryable';
 import { RegistryChangeFeed } from '../registry/registry-change-feed';
 import { ImmutabilityService } from './immutability.service';
@@ -49,6 +50,7 @@ export class RetentionExecutor {
     private readonly immutability: ImmutabilityService,
     private readonly changes: RegistryChangeFeed,
     private readonly audit: AuditService,
+    @Inject(BERTH_CONFIG) private readonly config: BerthConfig,
   ) {}
 
   async execute(run: RunRequest): Promise<RunOutcome> {
@@ -108,7 +110,9 @@ export class RetentionExecutor {
   ): Promise<{ report: RetentionRunRepository; tags: number } | undefined> {
     const done = await inTransaction(this.dataSource, async (tx) => {
       await this.artifacts.lockRepository(repository.id, tx);
-      const plan = await this.plan(run.project.name, repository, rules, immutable, now, tx);
+      // Read again under the lock: a rule added since the run started protects what it names.
+      const current = await this.immutability.rules(run.project.name, tx);
+      const plan = await this.plan(run.project.name, repository, rules, current, now, tx);
       if (plan.ids.length === 0) return undefined;
       const bytesFreed = await this.artifacts.freeableBytes(plan.ids, tx);
       const tags = await this.artifacts.deleteManifests(plan.ids, tx);
@@ -140,10 +144,14 @@ export class RetentionExecutor {
   ): Promise<Plan> {
     const artifacts = await this.retention.artifacts(repository.id, db);
     const decisions = evaluateRetention({ project, repositories: [{ name: repository.name, artifacts }], rules, immutable, now });
-    const doomed = decisions.filter((d) => !d.keep);
-    if (doomed.length === 0) return { ids: [], artifacts: [] };
     const byId = new Map(artifacts.map((a) => [a.id, a]));
-    const kept = new Set(decisions.filter((d) => d.keep).map((d) => d.id));
+    // Nothing pushed within GC's grace window goes: a multi-platform push sends its children untagged
+    // before the index that names them, and deleting them would fail that push.
+    const graceStart = now.getTime() - this.config.gc.graceMs;
+    const recent = (id: string) => byId.get(id)!.pushedAt.getTime() > graceStart;
+    const doomed = decisions.filter((d) => !d.keep && !recent(d.id));
+    if (doomed.length === 0) return { ids: [], artifacts: [] };
+    const kept = new Set(decisions.filter((d) => d.keep || recent(d.id)).map((d) => d.id));
     const ids = new Set<string>();
     // Indexes first: their children and referrers come with them, and need no expansion of their own.
     const roots = [...doomed].sort((a, b) => byId.get(b.id)!.children.length - byId.get(a.id)!.children.length);

@@ -1,3 +1,4 @@
+import { globPatternProblem } from '@berth/oci';
 import { z } from 'zod';
 
 const MAX_PATTERNS = 32;
@@ -7,7 +8,11 @@ const Pattern = z
   .string()
   .min(1)
   .max(255)
-  .refine((p) => !/\p{Cc}/u.test(p), { message: 'must not contain control characters' });
+  .refine((p) => !/\p{Cc}/u.test(p), { message: 'must not contain control characters' })
+  .superRefine((p, ctx) => {
+    const problem = globPatternProblem(p);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 const Patterns = z.array(Pattern).max(MAX_PATTERNS);
 

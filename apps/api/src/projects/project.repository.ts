@@ -136,7 +136,16 @@ export class ProjectRepository {
   }
 
   /** Locks the project row until the transaction ends; NOT_FOUND when it is gone. */
+  /**
+   * Locks the project's repositories (in name order) and then the project: the order every push and
+   * delete takes them in (repository, then the project's usage row), so a project delete queues behind
+   * them instead of deadlocking, and sees every tag they committed.
+   */
   async lock(projectId: string, db: Queryable): Promise<void> {
+    await db.query(
+      `SELECT r.id FROM repository r JOIN project p ON split_part(r.name, '/', 1) = p.name WHERE p.id = $1 ORDER BY r.name COLLATE "C" FOR UPDATE OF r`,
+      [projectId],
+    );
     const rows = await db.query('SELECT id FROM project WHERE id = $1 FOR UPDATE', [projectId]);
     if (rows.length === 0) throw DomainError.notFound('project not found');
   }

@@ -156,11 +156,21 @@ export class ManifestRepository {
     return rows[0]?.digest;
   }
 
-  /** The tags on a manifest, by repository name and digest. */
+  /**
+   * The tags on a manifest and on every index that lists it, directly or through other indexes (by
+   * repository name and digest): deleting a platform of `app:1.0` breaks `app:1.0` as much as deleting it.
+   */
   async tagsOf(repository: string, digest: string, db: Queryable = this.dataSource): Promise<string[]> {
     const rows: { name: string }[] = await db.query(
-      `SELECT t.name FROM tag t JOIN manifest m ON m.id = t.manifest_id JOIN repository r ON r.id = m.repository_id
-       WHERE r.name = $1 AND m.digest = $2 ORDER BY t.name`,
+      `WITH RECURSIVE repo AS (SELECT id FROM repository WHERE name = $1),
+       holders(id, digest) AS (
+         SELECT m.id, m.digest FROM manifest m WHERE m.repository_id = (SELECT id FROM repo) AND m.digest = $2
+         UNION
+         SELECT p.id, p.digest FROM holders h
+         JOIN manifest_child c ON c.child_digest = h.digest
+         JOIN manifest p ON p.id = c.parent_id AND p.repository_id = (SELECT id FROM repo)
+       )
+       SELECT DISTINCT t.name FROM holders h JOIN tag t ON t.manifest_id = h.id ORDER BY t.name`,
       [repository, digest],
     );
     return rows.map((r) => r.name);

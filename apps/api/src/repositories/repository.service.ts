@@ -71,6 +71,8 @@ export class RepositoryService {
     const project = await this.access.require(principal, projectName, 'delete');
     const name = `${project.name}/${path}`;
     await inTransaction(this.dataSource, async (tx) => {
+      // The row lock first, as pushes take it: a tag pushed meanwhile is either seen here or waits.
+      await tx.query('SELECT id FROM repository WHERE name = $1 FOR UPDATE', [name]);
       const locked = await this.immutability.protectedTagsInRepository(name, tx);
       if (!(await this.repositories.delete(name, tx))) throwNotFound(name);
       if (locked.length > 0) throw immutableTagError(locked[0].tag, locked[0], `repository ${name} cannot be deleted`, locked.length - 1);
