@@ -131,7 +131,8 @@ export class StorageLifecycle1764720000000 implements MigrationInterface {
         tags_deleted integer NOT NULL DEFAULT 0,
         bytes_freed bigint NOT NULL DEFAULT 0,
         repositories jsonb NOT NULL DEFAULT '[]'::jsonb,
-        errors jsonb NOT NULL DEFAULT '[]'::jsonb
+        errors jsonb NOT NULL DEFAULT '[]'::jsonb,
+        heartbeat_at timestamptz NOT NULL DEFAULT now()
       )`);
     await q.query(`CREATE INDEX retention_run_project_idx ON retention_run (project_id, id DESC)`);
     await q.query(`

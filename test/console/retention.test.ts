@@ -263,8 +263,9 @@ describe('tag retention', () => {
       const busy = await maintainer.post('/projects/keep/retention/runs', { dryRun: true });
       expect(busy.status).toBe(409);
       expect(busy.body.code).toBe('CONFLICT');
-      // One left running by a replica that died long ago no longer blocks, and is closed as failed.
-      await db.query(`UPDATE retention_run SET started_at = now() - interval '7 hours' WHERE id = $1`, [running.id]);
+      expect(busy.body.details).toEqual({ runId: running.id });
+      // One whose process stopped saying it is alive (10 minutes) no longer blocks, and is closed as failed.
+      await db.query(`UPDATE retention_run SET heartbeat_at = now() - interval '11 minutes' WHERE id = $1`, [running.id]);
       const next = await maintainer.post('/projects/keep/retention/runs', { dryRun: true });
       expect(next.status).toBe(202);
       await finished('keep', next.body.id);

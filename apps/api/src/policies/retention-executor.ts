@@ -64,6 +64,7 @@ export class RetentionExecutor {
     const now = new Date();
     let evaluated = 0;
     for (const [i, repository] of repositories.entries()) {
+      await this.retention.heartbeat(run.id);
       if (run.stopping()) {
         outcome.errors.push(`stopped by a server shutdown before ${repository.name} (${repositories.length - i} of ${repositories.length} repositories not processed)`);
         outcome.status = 'failed';

@@ -39,8 +39,8 @@ export interface RunOutcome {
   errors: string[];
 }
 
-/** A run still `running` after this long was lost with its replica: it no longer blocks new runs, and is closed as failed. */
-export const ABANDONED_AFTER = '6 hours';
+/** A run `running` without a heartbeat for this long was lost with its replica: it no longer blocks new runs, and is closed as failed. */
+export const ABANDONED_AFTER = '10 minutes';
 
 const RUN_COLUMNS = `id::text AS id, project_id::text AS "projectId", trigger, triggered_by AS "triggeredBy", dry_run AS "dryRun", status,
   started_at AS "startedAt", finished_at AS "finishedAt", artifacts_deleted AS "artifactsDeleted", tags_deleted AS "tagsDeleted",
@@ -105,7 +105,7 @@ export class RetentionRepository {
     await db.query(`SELECT pg_advisory_xact_lock(hashtextextended('berth.retention_run:' || $1::text, 0))`, [projectId]);
     await db.query(
       `UPDATE retention_run SET status = 'failed', finished_at = now(), errors = errors || '["abandoned: the server running it stopped"]'::jsonb
-       WHERE project_id = $1 AND status = 'running' AND started_at < now() - interval '${ABANDONED_AFTER}'`,
+       WHERE project_id = $1 AND status = 'running' AND heartbeat_at < now() - interval '${ABANDONED_AFTER}'`,
       [projectId],
     );
     const running = await db.query(`SELECT 1 FROM retention_run WHERE project_id = $1 AND status = 'running'`, [projectId]);
@@ -115,6 +115,11 @@ export class RetentionRepository {
       [projectId, run.trigger, run.triggeredBy, run.dryRun],
     );
     return rows[0];
+  }
+
+  /** A running run says it is alive before each repository; one silent for ABANDONED_AFTER was lost with its process. */
+  async heartbeat(id: string): Promise<void> {
+    await this.dataSource.query(`UPDATE retention_run SET heartbeat_at = now() WHERE id = $1`, [id]);
   }
 
   /** The id of the project's run in progress, if any (to name it in a 409). */
