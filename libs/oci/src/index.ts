@@ -11,3 +11,5 @@ export * from './scope';
 export * from './tag-version';
 export * from './artifact';
 export * from './retention';
+export * from './archive/export';
+export * from './archive';

@@ -15,6 +15,8 @@ import { RobotConsoleModule } from '../robots/robot-console.module';
 import { SearchModule } from '../search/search.module';
 import { SettingsModule } from '../settings/settings.module';
 import { SystemModule } from '../system/system.module';
+import { ExportModule } from '../transfer/export.module';
+import { TransferModule } from '../transfer/transfer.module';
 import { UsersModule } from '../users/users.module';
 import { sendApiError } from './json-body';
 import { OpenApiController } from './openapi.controller';
@@ -33,6 +35,8 @@ import { OpenApiController } from './openapi.controller';
     SettingsModule,
     ProjectsModule,
     ArtifactsModule,
+    ExportModule,
+    TransferModule,
     RepositoriesModule,
     RobotConsoleModule,
     AuditConsoleModule,

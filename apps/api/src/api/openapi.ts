@@ -135,6 +135,10 @@ export function buildOpenApiDocument(controllers: Type<unknown>[]): JsonSchema {
           };
           if (parameters.length) operation.parameters = parameters;
           if (body) operation.requestBody = { required: true, content: { 'application/json': { schema: bodySchema(body) } } };
+          if (doc?.upload) {
+            const content = Object.fromEntries(doc.upload.mediaTypes.map((type) => [type, { schema: { type: 'string', format: 'binary' } }]));
+            operation.requestBody = { required: true, description: doc.upload.description, content };
+          }
           operation.responses = {
             [String(status)]: successResponse(status, summary, doc, paged, responseSchema),
             ...errorResponses(access, Boolean(query || body)),
@@ -255,6 +259,13 @@ function successResponse(
   describe: (schema: z.ZodType) => JsonSchema,
 ): JsonSchema {
   if (status === 204) return { description: 'No content' };
+  if (doc?.binary) {
+    return {
+      description: doc.binary.description,
+      headers: { 'Content-Disposition': { description: 'attachment; filename="…": the name to save the download under', schema: { type: 'string' } } },
+      content: { [doc.binary.mediaType]: { schema: { type: 'string', format: 'binary' } } },
+    };
+  }
   let schema: JsonSchema;
   if (doc?.response) schema = describe(doc.response);
   else if (paged && doc?.item) {

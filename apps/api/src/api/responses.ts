@@ -19,3 +19,4 @@ export { SearchHit } from '../search/search.dto';
 export { GcRunDetail, GcRunView, GcSchedule } from '../gc/gc.dto';
 export { ImmutableRuleView } from '../policies/immutable-rule.dto';
 export { RetentionPolicyView, RetentionRunDetail, RetentionRunView } from '../policies/retention.dto';
+export { ImportJob, ImportJobSummary } from '../transfer/import.dto';

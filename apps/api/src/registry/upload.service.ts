@@ -2,7 +2,7 @@ import { createHash, Hash, randomUUID } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { OciErrors, parseDigest } from '@berth/oci';
 import { PathNotFoundError, StorageDriver } from '@berth/storage';
 import { KeyedMutex } from '../common/keyed-mutex';
@@ -130,18 +130,34 @@ export class UploadService {
         await this.discard(id);
         throw err;
       }
-      // Row first, then the file, in one transaction: the row lock keeps a sweep of the same digest out
-      // until the file is in place and linked (docs/design/storage-lifecycle.md).
-      await this.dataSource.transaction(async (tx) => {
-        const repository = await this.catalog.ensure(name, tx);
-        await this.blobs.record({ digest: expected.digest, size }, tx);
-        await this.placeBlob(id, expected.digest, size);
-        await this.blobs.link(repository.id, expected.digest, tx);
-        await this.uploads.delete(id, tx);
-      });
+      await this.recordAndPlace(name, { digest: expected.digest, size }, BlobLayout.uploadData(id), (tx) => this.uploads.delete(id, tx));
       this.hashes.delete(id);
       await this.storage.delete(BlobLayout.uploadDir(id)).catch(ignoreNotFound);
       return { digest: expected.digest, size };
+    });
+  }
+
+  /**
+   * Verified bytes staged elsewhere (an archive import's member) become the blob of `name`, exactly as an
+   * upload completes: quota, then row, file and link in one transaction. The file at `source` is moved
+   * into place, or left where it is when the blob's file is already there; the caller removes it then.
+   */
+  async commitStaged(name: string, blob: CommittedBlob, source: string): Promise<void> {
+    await this.quota.checkBlob(name, blob.digest, blob.size, this.dataSource);
+    await this.recordAndPlace(name, blob, source);
+  }
+
+  /**
+   * Row first, then the file, in one transaction: the row lock keeps a sweep of the same digest out
+   * until the file is in place and linked (docs/design/storage-lifecycle.md).
+   */
+  private async recordAndPlace(name: string, blob: CommittedBlob, source: string, alsoInTransaction?: (tx: EntityManager) => Promise<unknown>): Promise<void> {
+    await this.dataSource.transaction(async (tx) => {
+      const repository = await this.catalog.ensure(name, tx);
+      await this.blobs.record(blob, tx);
+      await this.placeBlob(source, blob.digest, blob.size);
+      await this.blobs.link(repository.id, blob.digest, tx);
+      await alsoInTransaction?.(tx);
     });
   }
 
@@ -232,7 +248,7 @@ export class UploadService {
    * Moves verified bytes to their content address; a blob already there (same digest, same bytes) wins.
    * Called with the blob row locked, so the file seen here cannot be swept before the caller commits.
    */
-  private async placeBlob(id: string, digest: string, size: number): Promise<void> {
+  private async placeBlob(source: string, digest: string, size: number): Promise<void> {
     const target = BlobLayout.blobData(digest);
     const present = await this.storage.stat(target).then(
       (info) => info.size === size,
@@ -240,7 +256,7 @@ export class UploadService {
     );
     if (present) return;
     if (size === 0) await this.storage.putContent(target, Buffer.alloc(0));
-    else await this.storage.move(BlobLayout.uploadData(id), target);
+    else await this.storage.move(source, target);
   }
 
   private async discard(id: string): Promise<void> {

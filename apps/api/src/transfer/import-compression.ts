@@ -1,0 +1,135 @@
+import os from 'node:os';
+import { Transform, TransformCallback } from 'node:stream';
+import zlib from 'node:zlib';
+import { Decompress } from 'fzstd';
+
+/**
+ * gzip level for layers that arrive uncompressed. Level 1 compresses a typical root filesystem only about
+ * 6% worse than the default 6 and twice as fast (about 60 vs 28 MiB/s on one core here), and compression is
+ * what bounds an import of a `docker save` archive; the bytes are the same for the same input on every run
+ * and machine, so re-imports deduplicate.
+ */
+export const LAYER_GZIP_LEVEL = 1;
+
+/** Blocks deflated at once: libuv's pool has 4 threads by default, and the machine may have fewer cores. */
+const GZIP_CONCURRENCY = Math.max(1, Math.min(4, os.availableParallelism()));
+
+export function createLayerGzip(): Transform {
+  return new ParallelGzip(LAYER_GZIP_LEVEL, GZIP_CONCURRENCY);
+}
+
+type ZstdDecompressFactory = () => Transform;
+
+/** Node 22.15+ has zstd in zlib (native, several times faster); older ones decompress with fzstd. */
+const nativeZstd = (zlib as unknown as { createZstdDecompress?: ZstdDecompressFactory }).createZstdDecompress;
+
+export function createDecompressor(kind: 'gzip' | 'zstd'): Transform {
+  if (kind === 'gzip') return zlib.createGunzip({ chunkSize: 256 * 1024 });
+  return nativeZstd ? nativeZstd() : new FzstdDecompress();
+}
+
+/** fzstd's streaming decoder as a Transform; it emits a fresh buffer per zstd block (at most 128 KiB). */
+class FzstdDecompress extends Transform {
+  private readonly decoder = new Decompress((data) => {
+    if (data.length > 0) this.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  });
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    try {
+      this.decoder.push(chunk);
+      callback();
+    } catch (err) {
+      callback(zstdError(err));
+    }
+  }
+
+  override _flush(callback: TransformCallback): void {
+    try {
+      this.decoder.push(new Uint8Array(0), true);
+      callback();
+    } catch (err) {
+      callback(zstdError(err));
+    }
+  }
+}
+
+function zstdError(err: unknown): Error {
+  const message = err instanceof Error ? err.message : String(err);
+  return Object.assign(new Error(`zstd: ${message}`), { code: 'ZSTD_ERROR' });
+}
+
+const GZIP_BLOCK_BYTES = 1024 * 1024;
+const DEFLATE_WINDOW_BYTES = 32 * 1024;
+// mtime 0, no flags, OS "unknown" (what Go writes): the same bytes on every machine.
+const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff]);
+
+function deflateRaw(block: Buffer, options: zlib.ZlibOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => zlib.deflateRaw(block, options, (err, out) => (err ? reject(err) : resolve(out))));
+}
+
+/**
+ * gzip with the blocks compressed in parallel on libuv's thread pool, the way pigz does it: the input is
+ * cut into 1 MiB blocks, each deflated on its own with the previous 32 KiB as its dictionary and ended with
+ * a sync flush, and the results are concatenated in order into one ordinary gzip member. The output depends
+ * on the level and block size only, never on timing, so the same layer compresses to the same bytes.
+ */
+export class ParallelGzip extends Transform {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private dictionary = Buffer.alloc(0);
+  private readonly inFlight: Promise<Buffer>[] = [];
+  private crc = 0;
+  private size = 0;
+
+  constructor(
+    private readonly level: number,
+    private readonly concurrency: number,
+  ) {
+    super({ readableHighWaterMark: 4 * GZIP_BLOCK_BYTES, writableHighWaterMark: GZIP_BLOCK_BYTES });
+    this.push(GZIP_HEADER);
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.crc = zlib.crc32(chunk, this.crc);
+    this.size += chunk.length;
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    this.submitFullBlocks().then(() => callback(), callback);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    (async () => {
+      await this.submitFullBlocks();
+      await this.submit(this.takeBytes(this.pendingBytes), true);
+      while (this.inFlight.length > 0) this.push(await this.inFlight.shift()!);
+      const trailer = Buffer.alloc(8);
+      trailer.writeUInt32LE(this.crc >>> 0, 0);
+      trailer.writeUInt32LE(this.size % 2 ** 32, 4);
+      this.push(trailer);
+    })().then(() => callback(), callback);
+  }
+
+  private async submitFullBlocks(): Promise<void> {
+    while (this.pendingBytes >= GZIP_BLOCK_BYTES) await this.submit(this.takeBytes(GZIP_BLOCK_BYTES), false);
+  }
+
+  /** Starts deflating a block; with the pool full, first waits for the oldest and passes it on (order kept). */
+  private async submit(block: Buffer, last: boolean): Promise<void> {
+    const options: zlib.ZlibOptions = { level: this.level, finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH };
+    if (this.dictionary.length > 0) options.dictionary = this.dictionary;
+    const done = deflateRaw(block, options);
+    done.catch(() => undefined);
+    this.inFlight.push(done);
+    this.dictionary = Buffer.from(Buffer.concat([this.dictionary, block]).subarray(-DEFLATE_WINDOW_BYTES));
+    while (this.inFlight.length >= this.concurrency) this.push(await this.inFlight.shift()!);
+  }
+
+  private takeBytes(bytes: number): Buffer {
+    const all = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending);
+    const block = all.subarray(0, bytes);
+    const rest = all.subarray(bytes);
+    this.pending = rest.length > 0 ? [rest] : [];
+    this.pendingBytes = rest.length;
+    return block;
+  }
+}
