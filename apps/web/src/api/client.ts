@@ -47,9 +47,10 @@ export class ApiError extends Error {
 }
 
 const CSRF_COOKIE = 'berth_csrf';
-const CSRF_HEADER = 'X-CSRF-Token';
+export const CSRF_HEADER = 'X-CSRF-Token';
 
-function csrfToken(): string | undefined {
+/** The CSRF token the server set as a cookie, for the one caller outside this module (api/upload.ts). */
+export function csrfToken(): string | undefined {
   if (typeof document === 'undefined') return undefined;
   const pair = document.cookie.split('; ').find((c) => c.startsWith(`${CSRF_COOKIE}=`));
   return pair ? decodeURIComponent(pair.slice(CSRF_COOKIE.length + 1)) : undefined;

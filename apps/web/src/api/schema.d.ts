@@ -106,6 +106,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download several images as one archive (a link a browser can follow: repeat ref=) */
+        get: operations["exportExportLink"];
+        put?: never;
+        /** Download several images (of one or more repositories) as one archive; shared layers are written once */
+        post: operations["exportExportMany"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -300,6 +318,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{name}/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a project's archive imports, newest first */
+        get: operations["importList"];
+        put?: never;
+        /** Import a docker save or OCI image layout archive (optionally gzip or zstd): answers the job once the upload is read */
+        post: operations["importStart"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{name}/imports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get an archive import: progress, the images and their targets, the tags written or the error */
+        get: operations["importGet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{name}/imports/{id}/names": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Name the images of an import awaiting names (repository relative to the project, or full); the import then continues */
+        post: operations["importName"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{name}/members": {
         parameters: {
             query?: never;
@@ -402,6 +472,23 @@ export interface paths {
         post?: never;
         /** Delete an artifact by digest, with its tags, the index children only it used, and its referrers */
         delete: operations["artifactDelete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{name}/repositories/{path}/-/artifacts/{reference}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download an artifact (tag or digest) as an archive for docker load or skopeo (docker or OCI format) */
+        get: operations["exportArchive"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1180,6 +1267,80 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
         };
+        ImportJob: {
+            id: string;
+            project: string;
+            /** @enum {string} */
+            status: "uploading" | "analyzing" | "awaiting_names" | "importing" | "succeeded" | "failed";
+            createdBy: string | null;
+            /** @description Bytes of the upload received so far */
+            bytesRead: number;
+            /** @description The upload's Content-Length, when it sent one */
+            bytesTotal: number | null;
+            imagesTotal: number;
+            imagesDone: number;
+            layersTotal: number;
+            layersDone: number;
+            format: ("docker-classic" | "docker-hybrid" | "oci") | null;
+            compression: ("none" | "gzip" | "zstd") | null;
+            error: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            finishedAt: string | null;
+            images: {
+                index: number;
+                /** @enum {string} */
+                kind: "image" | "index";
+                mediaType: string;
+                digest: string;
+                rewrittenFrom: string | null;
+                sourceNames: string[];
+                suggestedTag: string | null;
+                targets: {
+                    repository: string;
+                    tag: string;
+                }[];
+                /** @description `linux/amd64`; one per platform of an index */
+                platforms: string[];
+                /** @description Bytes once imported: manifests and blobs as stored, each once */
+                size: number;
+                layers: number;
+            }[];
+            result: {
+                tags: {
+                    repository: string;
+                    tag: string;
+                    digest: string;
+                    mediaType: string;
+                }[];
+                notes: string[];
+            } | null;
+        };
+        ImportJobSummary: {
+            id: string;
+            project: string;
+            /** @enum {string} */
+            status: "uploading" | "analyzing" | "awaiting_names" | "importing" | "succeeded" | "failed";
+            createdBy: string | null;
+            /** @description Bytes of the upload received so far */
+            bytesRead: number;
+            /** @description The upload's Content-Length, when it sent one */
+            bytesTotal: number | null;
+            imagesTotal: number;
+            imagesDone: number;
+            layersTotal: number;
+            layersDone: number;
+            format: ("docker-classic" | "docker-hybrid" | "oci") | null;
+            compression: ("none" | "gzip" | "zstd") | null;
+            error: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            finishedAt: string | null;
+        };
         LoginBody: {
             username: string;
             password: string;
@@ -1733,6 +1894,78 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
+            default: components["responses"]["Error"];
+        };
+    };
+    exportExportLink: {
+        parameters: {
+            query: {
+                ref: string | string[];
+                format?: "docker" | "oci";
+                platform?: string;
+                registry_host?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A tar archive, streamed as it is produced (chunked; OCI archives also carry Content-Length). docker: manifest.json, repositories, the config and each layer uncompressed under blobs/sha256/, beside oci-layout and index.json (what Docker 25+ docker save writes; docker load of any version since 1.10 and skopeo docker-archive: read it). oci: an OCI image layout with the blobs as stored (every platform of an index). Errors found before the first byte answer ApiError; a failure after it cuts the download short. */
+            200: {
+                headers: {
+                    /** @description attachment; filename="…": the name to save the download under */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-tar": string;
+                };
+            };
+            400: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    exportExportMany: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description <project>/<repository>:<tag> or <project>/<repository>@<digest>, one per image */
+                    references: string[];
+                    /**
+                     * @description docker (docker load, skopeo docker-archive:) or oci (an OCI image layout, blobs as stored). Default: docker for images and for an index with a platform, oci otherwise.
+                     * @enum {string}
+                     */
+                    format?: "docker" | "oci";
+                    /** @description One platform of an image index, e.g. linux/arm64 (required to export an index as docker) */
+                    platform?: string;
+                    /**
+                     * @description Name images <registry host>/<project>/<repository>:<tag> (default) or, when false, without the host
+                     * @default true
+                     */
+                    registryHost?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description A tar archive, streamed as it is produced (chunked; OCI archives also carry Content-Length). docker: manifest.json, repositories, the config and each layer uncompressed under blobs/sha256/, beside oci-layout and index.json (what Docker 25+ docker save writes; docker load of any version since 1.10 and skopeo docker-archive: read it). oci: an OCI image layout with the blobs as stored (every platform of an index). Errors found before the first byte answer ApiError; a failure after it cuts the download short. */
+            200: {
+                headers: {
+                    /** @description attachment; filename="…": the name to save the download under */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-tar": string;
+                };
+            };
+            400: components["responses"]["Error"];
             default: components["responses"]["Error"];
         };
     };
@@ -2292,6 +2525,143 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    importList: {
+        parameters: {
+            query?: {
+                /** @description The page, 1-based. */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page. */
+                page_size?: components["parameters"]["PageSize"];
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List a project's archive imports, newest first */
+            200: {
+                headers: {
+                    /** @description The total number of items */
+                    "X-Total-Count"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ImportJobSummary"][];
+                        total: number;
+                        page: number;
+                        pageSize: number;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    importStart: {
+        parameters: {
+            query?: {
+                repository?: string;
+                tag?: string;
+                names?: string;
+                review?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** @description The archive itself, streamed (any size): `docker save` (classic or Docker 25+) or an OCI image layout tar, plain or gzip/zstd-compressed */
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+                "application/x-tar": string;
+                "application/gzip": string;
+                "application/x-gzip": string;
+                "application/zstd": string;
+            };
+        };
+        responses: {
+            /** @description Import a docker save or OCI image layout archive (optionally gzip or zstd): answers the job once the upload is read */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJob"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    importGet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Get an archive import: progress, the images and their targets, the tags written or the error */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJob"];
+                };
+            };
+            401: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    importName: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    images: {
+                        index: number;
+                        repository: string;
+                        tag: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Name the images of an import awaiting names (repository relative to the project, or full); the import then continues */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJob"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
     memberList: {
         parameters: {
             query?: {
@@ -2619,6 +2989,38 @@ export interface operations {
                 };
             };
             401: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    exportArchive: {
+        parameters: {
+            query?: {
+                format?: "docker" | "oci";
+                platform?: string;
+                registry_host?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                path: string;
+                reference: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A tar archive, streamed as it is produced (chunked; OCI archives also carry Content-Length). docker: manifest.json, repositories, the config and each layer uncompressed under blobs/sha256/, beside oci-layout and index.json (what Docker 25+ docker save writes; docker load of any version since 1.10 and skopeo docker-archive: read it). oci: an OCI image layout with the blobs as stored (every platform of an index). Errors found before the first byte answer ApiError; a failure after it cuts the download short. */
+            200: {
+                headers: {
+                    /** @description attachment; filename="…": the name to save the download under */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-tar": string;
+                };
+            };
+            400: components["responses"]["Error"];
             default: components["responses"]["Error"];
         };
     };

@@ -39,3 +39,7 @@ export type GcRunView = S['GcRunView'];
 export type GcRunDetail = S['GcRunDetail'];
 export type GcSchedule = S['GcSchedule'];
 export type GcPhase = GcRunView['phase'];
+export type ImportJob = S['ImportJob'];
+export type ImportImage = ImportJob['images'][number];
+export type ImportStatus = ImportJob['status'];
+export type ImportNamesBody = paths['/api/v1/projects/{name}/imports/{id}/names']['post']['requestBody']['content']['application/json'];
