@@ -216,7 +216,11 @@ describe('projects', () => {
         owner.patch(`/projects/${name}/members/olga`, { role: 'developer' }),
         owner.patch(`/projects/${name}/members/mia`, { role: 'developer' }),
       ]);
-      expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+      // Exactly one goes through. The other is refused as the last admin (409), or, when olga's own
+      // demotion committed before her request about mia was authorized, because she no longer manages members (403).
+      const statuses = results.map((r) => r.status);
+      expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+      expect([403, 409]).toContain(statuses.find((s) => s !== 200));
       const roles = (await admin.get(`/projects/${name}/members`)).body.items.map((m: { role: string }) => m.role);
       expect(roles.filter((r: string) => r === 'project_admin')).toHaveLength(1);
     }
