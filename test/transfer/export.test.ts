@@ -47,7 +47,24 @@ describe('archive export', () => {
   };
   const push = (from: string, to: string, ...flags: string[]) =>
     skopeo(['copy', '--dest-tls-verify=false', '--dest-creds', `admin:${TEST_ADMIN_PASSWORD}`, ...flags, from, `docker://${berth.host}/${to}`]);
-  const fromArchive = (transport: string, out: string, ...flags: string[]) => skopeo(['copy', ...flags, transport, `dir:${out}`]);
+  /**
+   * skopeo copy <transport> dir:<out>. skopeo's `oci-archive:` untars keeping the archive's owners (root,
+   * as `docker save` writes them too), which a normal user cannot chown to; so an OCI archive is extracted
+   * with tar first and read through `oci:`, the same layout (as root both ways work).
+   */
+  const fromArchive = async (transport: string, out: string, ...flags: string[]) => {
+    let source = transport;
+    if (transport.startsWith('oci-archive:')) {
+      const rest = transport.slice('oci-archive:'.length);
+      const colon = rest.indexOf(':');
+      const file = colon < 0 ? rest : rest.slice(0, colon);
+      const layout = `${out}-layout`;
+      await fs.mkdir(layout, { recursive: true });
+      await run('tar', ['-xf', file, '-C', layout, '--no-same-owner']);
+      source = `oci:${layout}${colon < 0 ? '' : rest.slice(colon)}`;
+    }
+    return skopeo(['copy', ...flags, source, `dir:${out}`]);
+  };
 
   async function pullCounts(repository: string, digest: string): Promise<number> {
     const [row] = await berth.running.dataSource.query(
