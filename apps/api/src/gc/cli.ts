@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from '../config/config';
 import { createDataSource, runMigrations } from '../database/data-source';
 import { EmbeddedPostgres } from '../database/embedded-postgres';
 import { GarbageCollector } from './garbage-collector';
+import { GcRunRepository } from './gc-run.repository';
 import type { GcRunDetail } from './gc.dto';
 
 const USAGE = `Usage: npm run gc -- [--dry-run] [--delete-untagged] [--workers N] [--direct]
@@ -92,17 +93,8 @@ async function direct(args: Args): Promise<GcRunDetail> {
     onInterrupt(async () => {
       await dataSource.query('UPDATE gc_run SET stop_requested = true WHERE id = $1', [started.runId]);
     });
-    const read = async (): Promise<GcRunDetail> =>
-      (
-        await dataSource.query(
-          `SELECT id::text AS id, status, phase, dry_run AS "dryRun", done::float8 AS done, total::float8 AS total, bytes_freed::float8 AS "bytesFreed",
-                  blobs_deleted AS "blobsDeleted", manifests_deleted AS "manifestsDeleted", uploads_deleted AS "uploadsDeleted",
-                  orphans_deleted AS "orphansDeleted", rescued, error, log,
-                  (extract(epoch FROM coalesce(finished_at, now()) - started_at) * 1000)::int AS "durationMs"
-           FROM gc_run WHERE id = $1`,
-          [started.runId],
-        )
-      )[0];
+    const runs = new GcRunRepository(dataSource);
+    const read = async (): Promise<GcRunDetail> => (await runs.find(started.runId))!;
     const ticker = setInterval(() => void read().then(progress, () => undefined), 1000);
     await started.done;
     clearInterval(ticker);
