@@ -157,7 +157,9 @@ export async function startBerth(opts) {
   // A fresh run must not touch a developer's database.
   delete env.DATABASE_URL;
   delete env.BERTH_STORAGE_DIR;
-  const proc = spawnServer('Berth', process.execPath, [opts.berthMain], { env, cwd: opts.repoRoot });
+  // BENCH_BERTH_NODE_ARGS: extra node flags for the server (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a run).
+  const nodeArgs = (process.env.BENCH_BERTH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const proc = spawnServer('Berth', process.execPath, [...nodeArgs, opts.berthMain], { env, cwd: opts.repoRoot });
   const target = managedTarget('berth', origin, proc, tempDir, 35_000);
   try {
     await waitReady(proc, origin, '/readyz', 60_000);

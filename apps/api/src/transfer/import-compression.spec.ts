@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import zlib from 'node:zlib';
-import { createDecompressor, ParallelGzip } from './import-compression';
+import { createDecompressor, deflateBlock, ParallelGzip, worthDeflating } from './import-compression';
 
 /** Compressible but not trivial: text with random words, in uneven chunks. */
 function sample(bytes: number): Buffer {
@@ -26,6 +26,35 @@ describe('ParallelGzip', () => {
     expect(zlib.gunzipSync(four).equals(data)).toBe(true);
     expect(one.length).toBeLessThan(data.length / 2);
     expect([...one.subarray(0, 4)]).toEqual([0x1f, 0x8b, 8, 0]);
+  });
+
+  it('stores blocks deflate cannot shrink and still deflates the compressible ones beside them', async () => {
+    const MiB = 1024 * 1024;
+    const random = randomBytes(MiB);
+    const text = sample(MiB);
+    const sync = { finishFlush: zlib.constants.Z_SYNC_FLUSH };
+    // zlib may emit stored blocks for random bytes at level 1 too, but not the same ones as at level 0.
+    expect((await deflateBlock(random, { level: 1, ...sync })).equals(zlib.deflateRawSync(random, { level: 0, ...sync }))).toBe(true);
+    expect((await deflateBlock(random, { level: 1, ...sync })).equals(zlib.deflateRawSync(random, { level: 1, ...sync }))).toBe(false);
+    expect((await deflateBlock(text, { level: 1, ...sync })).equals(zlib.deflateRawSync(text, { level: 1, ...sync }))).toBe(true);
+
+    // random, text, random, text: one member mixing stored and deflated blocks, the same at any concurrency.
+    const data = Buffer.concat([random, text, randomBytes(MiB), sample(MiB + 777)]);
+    const out = await gzipWith(data, 2);
+    expect(zlib.gunzipSync(out).equals(data)).toBe(true);
+    expect(createHash('sha256').update(out).digest('hex')).toBe(createHash('sha256').update(await gzipWith(data, 1)).digest('hex'));
+    expect(out.length).toBeLessThan(2 * MiB + (await gzipWith(text, 2)).length * 2 + 4096);
+  });
+
+  it('judges a block by slices spread over it, not by its start', async () => {
+    const MiB = 1024 * 1024;
+    expect(await worthDeflating(randomBytes(MiB))).toBe(false);
+    expect(await worthDeflating(sample(MiB))).toBe(true);
+    // Text after a random first quarter: three of four probes compress.
+    expect(await worthDeflating(Buffer.concat([randomBytes(MiB / 4), sample((3 * MiB) / 4)]))).toBe(true);
+    expect(await worthDeflating(Buffer.alloc(MiB))).toBe(true);
+    // Too small to probe: deflated as before.
+    expect(await worthDeflating(randomBytes(16 * 1024))).toBe(true);
   });
 
   it('compresses an empty input to a valid empty gzip', async () => {

@@ -67,11 +67,38 @@ function deflateRaw(block: Buffer, options: zlib.ZlibOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => zlib.deflateRaw(block, options, (err, out) => (err ? reject(err) : resolve(out))));
 }
 
+/** Four slices of this size, spread over a block, tell whether deflate would gain anything on it. */
+const PROBE_SLICE_BYTES = 8 * 1024;
+/** A block whose probes do not shrink below this share of their size is stored, not deflated. */
+const INCOMPRESSIBLE_RATIO = 0.97;
+
+/**
+ * Whether a block is worth deflating, from four 8 KiB slices compressed alone at level 1 (in the thread
+ * pool). Deflate at level 1 runs at ~43 MiB/s per core on bytes it cannot shrink (what layers of
+ * `.gz`, `.jar`, `.png` or encrypted files hold) and ~85 MiB/s on ordinary files, and gains nothing on the
+ * former (gzip level 1 of random bytes is 0.03% *larger*); stored blocks copy at ~1.5 GiB/s. The probes
+ * cost ~3% on compressible blocks. The verdict depends on the bytes only, so the output stays deterministic.
+ */
+export async function worthDeflating(block: Buffer): Promise<boolean> {
+  if (block.length < 4 * PROBE_SLICE_BYTES) return true;
+  const step = Math.floor(block.length / 4);
+  const probes = [0, 1, 2, 3].map((i) => block.subarray(i * step, i * step + PROBE_SLICE_BYTES));
+  const out = await deflateRaw(Buffer.concat(probes), { level: 1 });
+  return out.length < INCOMPRESSIBLE_RATIO * 4 * PROBE_SLICE_BYTES;
+}
+
+/** One block of the stream: level 0 (stored) when probing says deflate would not shrink it. */
+export async function deflateBlock(block: Buffer, options: zlib.ZlibOptions): Promise<Buffer> {
+  const level = options.level !== 0 && !(await worthDeflating(block)) ? 0 : options.level;
+  return deflateRaw(block, { ...options, level });
+}
+
 /**
  * gzip with the blocks compressed in parallel on libuv's thread pool, the way pigz does it: the input is
  * cut into 1 MiB blocks, each deflated on its own with the previous 32 KiB as its dictionary and ended with
- * a sync flush, and the results are concatenated in order into one ordinary gzip member. The output depends
- * on the level and block size only, never on timing, so the same layer compresses to the same bytes.
+ * a sync flush, and the results are concatenated in order into one ordinary gzip member. Blocks deflate
+ * cannot shrink are stored (see worthDeflating). The output depends on the bytes, the level and the block
+ * size only, never on timing, so the same layer compresses to the same bytes.
  */
 export class ParallelGzip extends Transform {
   private pending: Buffer[] = [];
@@ -117,7 +144,7 @@ export class ParallelGzip extends Transform {
   private async submit(block: Buffer, last: boolean): Promise<void> {
     const options: zlib.ZlibOptions = { level: this.level, finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH };
     if (this.dictionary.length > 0) options.dictionary = this.dictionary;
-    const done = deflateRaw(block, options);
+    const done = deflateBlock(block, options);
     done.catch(() => undefined);
     this.inFlight.push(done);
     this.dictionary = Buffer.from(Buffer.concat([this.dictionary, block]).subarray(-DEFLATE_WINDOW_BYTES));
