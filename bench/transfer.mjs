@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Archive transfer: a ~1 GiB image (4 uncompressed layers of 256 MiB of random bytes, in a hand-built OCI
+// Archive transfer: a ~1 GiB image (4 uncompressed layers of 256 MiB of random bytes or of /usr's files, in a hand-built OCI
 // layout), made into a docker-archive by skopeo, imported through the API (streamed), exported back through
 // the API to a file, against a plain `skopeo copy oci:<layout> dir:<out>` of the same image (the issue's
 // yardstick), with the server's RSS sampled every 100 ms during import and export.
@@ -27,6 +27,12 @@ function intFromEnv(name, fallback, { min = 1, max = Number.MAX_SAFE_INTEGER } =
   return value;
 }
 
+function contentFromEnv() {
+  const raw = process.env.BENCH_TRANSFER_CONTENT?.trim() || 'random';
+  if (raw !== 'random' && raw !== 'files') throw new Error(`BENCH_TRANSFER_CONTENT=${JSON.stringify(raw)}: expected random or files`);
+  return raw;
+}
+
 function readOptions(argv) {
   const quick = argv.includes('--quick');
   const unknown = argv.filter((a) => a !== '--quick');
@@ -35,6 +41,7 @@ function readOptions(argv) {
     quick,
     layers: intFromEnv('BENCH_TRANSFER_LAYERS', 4, { max: 64 }),
     layerMiB: intFromEnv('BENCH_TRANSFER_LAYER_MIB', quick ? 16 : 256, { max: 8192 }),
+    content: contentFromEnv(),
     rssTargetMiB: intFromEnv('BENCH_TRANSFER_RSS_MIB', 250),
     maxMinutes: intFromEnv('BENCH_MAX_MINUTES', 30, { max: 24 * 60 }),
     project: 'library',
@@ -103,9 +110,9 @@ async function main() {
   const archive = path.join(work, 'image.tar');
   const exported = path.join(work, 'exported.tar');
 
-  say(`building the image: ${opts.layers} layers of ${opts.layerMiB} MiB of random bytes`);
+  say(`building the image: ${opts.layers} layers of ${opts.layerMiB} MiB of ${opts.content === 'files' ? 'tar -c /usr' : 'random bytes'}`);
   let t0 = now();
-  const image = await buildBenchImage(layout, { layers: opts.layers, layerBytes: opts.layerMiB * MIB });
+  const image = await buildBenchImage(layout, { layers: opts.layers, layerBytes: opts.layerMiB * MIB, content: opts.content });
   say(`image ${image.manifest.digest}: ${f1(image.imageBytes / MIB)} MiB in ${f1((now() - t0) / 1000)} s`);
 
   settle();
@@ -190,7 +197,7 @@ async function main() {
     ['the export reads back with skopeo docker-archive: and keeps the config digest', exportChecked],
   ];
   const text = [
-    `Archive transfer: ${opts.layers} x ${opts.layerMiB} MiB uncompressed random layers; archive ${f1(archiveBytes / MIB)} MiB, export ${f1(out.bytes / MIB)} MiB; Berth idle RSS ${f1(idle.rss / MIB)} MiB, VmHWM at the end ${f1(hwm / MIB)} MiB`,
+    `Archive transfer: ${opts.layers} x ${opts.layerMiB} MiB uncompressed layers (${opts.content === 'files' ? 'slices of tar -c /usr' : 'random bytes'}); archive ${f1(archiveBytes / MIB)} MiB, export ${f1(out.bytes / MIB)} MiB; Berth idle RSS ${f1(idle.rss / MIB)} MiB, VmHWM at the end ${f1(hwm / MIB)} MiB`,
     line(header),
     ...rows.map(line),
     '',

@@ -1,6 +1,9 @@
 // The transfer benchmark's image: a hand-built OCI image layout with `layers` uncompressed layers, each a
-// tar of one file of `layerBytes` random bytes (written in 8 MiB crypto.randomBytes chunks, hashed as
-// written: nothing is read back), a config whose diff_ids are those layers, a manifest and index.json.
+// tar of one file of `layerBytes` bytes (hashed as written: nothing is read back), a config whose diff_ids
+// are those layers, a manifest and index.json. The bytes are `random` (crypto.randomBytes in 8 MiB chunks:
+// nothing compresses) or `files`: consecutive slices of `tar -c /usr` of this machine, which compress like
+// a real root filesystem (about 2.5:1 at gzip level 1), with binaries, text and already-compressed files.
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -46,8 +49,48 @@ async function writeBlob(layout, produce) {
   return { digest, size };
 }
 
+/** `tar -c /usr`, read `bytes` at a time; started again from the top if /usr is smaller than the image. */
+function usrTarSource() {
+  let child;
+  let iterator;
+  let rest = Buffer.alloc(0);
+  const start = () => {
+    child = spawn('tar', ['-cf', '-', '--sort=name', '-C', '/', 'usr'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    iterator = child.stdout[Symbol.asyncIterator]();
+  };
+  start();
+  return {
+    async take(bytes) {
+      while (rest.length < bytes) {
+        const next = await iterator.next();
+        if (next.done) {
+          start();
+          continue;
+        }
+        rest = rest.length === 0 ? next.value : Buffer.concat([rest, next.value]);
+      }
+      const out = rest.subarray(0, bytes);
+      rest = rest.subarray(bytes);
+      return Buffer.from(out);
+    },
+    close() {
+      child.kill();
+    },
+  };
+}
+
 /** Writes the layout; returns the image's digests and sizes. */
-export async function buildBenchImage(layout, { layers, layerBytes, ref = 'bench' }) {
+export async function buildBenchImage(layout, { layers, layerBytes, ref = 'bench', content = 'random' }) {
+  const files = content === 'files' ? usrTarSource() : undefined;
+  const chunk = (bytes) => (files ? files.take(bytes) : crypto.randomBytes(bytes));
+  try {
+    return await writeImage(layout, { layers, layerBytes, ref, chunk });
+  } finally {
+    files?.close();
+  }
+}
+
+async function writeImage(layout, { layers, layerBytes, ref, chunk }) {
   fs.mkdirSync(path.join(layout, 'blobs', 'sha256'), { recursive: true });
   fs.writeFileSync(path.join(layout, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
   const built = [];
@@ -55,7 +98,7 @@ export async function buildBenchImage(layout, { layers, layerBytes, ref = 'bench
     built.push(
       await writeBlob(layout, async (write) => {
         await write(tarHeader(`data/layer-${i}.bin`, layerBytes));
-        for (let done = 0; done < layerBytes; done += CHUNK) await write(crypto.randomBytes(Math.min(CHUNK, layerBytes - done)));
+        for (let done = 0; done < layerBytes; done += CHUNK) await write(await chunk(Math.min(CHUNK, layerBytes - done)));
         const pad = (512 - (layerBytes % 512)) % 512;
         await write(Buffer.alloc(pad + 1024, 0));
       }),

@@ -232,6 +232,31 @@ describe('archive export', () => {
       const again = await download(archiveUrl('team/app', '1.0'), file(), { headers: ADMIN });
       expect(again.sha256).toBe(got.sha256);
     });
+
+    it('stores each layer\'s uncompressed size once it has counted it, and uses the stored size from then on', async () => {
+      const db = berth.running.dataSource;
+      const digests = app.manifest.layers.map((l) => l.digest);
+      const stored = async () => {
+        const rows: { digest: string; size: number | null }[] = await db.query('SELECT digest, uncompressed_size::float8 AS size FROM blob WHERE digest = ANY($1::text[])', [digests]);
+        return digests.map((d) => rows.find((r) => r.digest === d)?.size ?? null);
+      };
+      // Pushed, not imported: nobody knew the sizes before the first export counted them (written after the count, so wait a little).
+      const expected = app.config.diffIds.map((d) => members.find((m) => m.name === blob(d))!.size);
+      const deadline = Date.now() + 5000;
+      while (JSON.stringify(await stored()) !== JSON.stringify(expected) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(await stored()).toEqual(expected);
+
+      // Trusted, not counted again: a wrong stored size makes the layer's tar header wrong, and the export is cut off.
+      await db.query('UPDATE blob SET uncompressed_size = uncompressed_size + 512 WHERE digest = $1', [digests[0]]);
+      try {
+        const res = await fetch(archiveUrl('team/app', '1.0'), { headers: ADMIN });
+        expect(res.status).toBe(200);
+        await expect(res.arrayBuffer()).rejects.toThrow();
+      } finally {
+        await db.query('UPDATE blob SET uncompressed_size = $2 WHERE digest = $1', [digests[0], expected[0]]);
+      }
+      expect((await download(archiveUrl('team/app', '1.0'), file(), { headers: ADMIN })).sha256).toBe(got.sha256);
+    });
   });
 
   describe('image indexes and platforms', () => {

@@ -13,7 +13,7 @@ import zlib from 'node:zlib';
 import { createProject } from '../support/access';
 import { addImageIndex, buildImage, BuiltImage, BuiltIndex, initLayout, requireCommands } from '../support/images';
 import { startTestBerth, TEST_ADMIN_PASSWORD, TestBerth } from '../support/test-berth';
-import { ADMIN, api, importArchive, pull, registryCounts, sha256, skopeo, stagingLeft } from './import-client';
+import { ADMIN, api, importArchive, pull, PulledImage, registryCounts, sha256, skopeo, stagingLeft } from './import-client';
 
 const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
 const DOCKER_LAYER = 'application/vnd.docker.image.rootfs.diff.tar.gzip';
@@ -42,6 +42,15 @@ describe('archive import of real archives', () => {
     const res = await api(berth, 'GET', `/projects/${repository.split('/')[0]}/repositories/${repository.split('/').slice(1).join('/')}/-/tags?sort=name`);
     expect(res.status).toBe(200);
     return res.body.items.map((t: { name: string; digest: string }) => [t.name, t.digest]);
+  };
+
+  /** What the import stored as each layer's uncompressed size (so exports need not inflate to learn it). */
+  const storedUncompressedSizes = async (pulled: PulledImage) => {
+    const rows: { digest: string; size: number | null }[] = await berth.running.dataSource.query(
+      `SELECT digest, uncompressed_size::float8 AS size FROM blob WHERE digest = ANY($1::text[])`,
+      [pulled.manifest.layers.map((l) => l.digest)],
+    );
+    return pulled.manifest.layers.map((l) => rows.find((r) => r.digest === l.digest)?.size);
   };
 
   /** The pulled image is the built one: same config, same layer contents (diff IDs), and its file is there. */
@@ -115,6 +124,7 @@ describe('archive import of real archives', () => {
     expect(pulled.manifest.layers.map((l) => l.mediaType)).toEqual([DOCKER_LAYER]);
     expectSameImage(pulled, amd);
     expect(await rawDigest('imp/app:1.0')).toBe(job.images[0].digest);
+    expect(await storedUncompressedSizes(pulled)).toEqual(pulled.uncompressedSizes);
   });
 
   it('imports the same docker-archive wrapped in gzip, and again in zstd, to the same digest (the layer compresses the same)', async () => {
@@ -137,6 +147,8 @@ describe('archive import of real archives', () => {
     const pulled = await pullTo('imp/oci:1.0');
     expect(pulled.manifest.layers.map((l) => l.digest)).toEqual(amd.manifest.layers.map((l) => l.digest));
     expectSameImage(pulled, amd);
+    // A gzip layer kept as it came: its size was learnt by the decompressor that checked its diff ID.
+    expect(await storedUncompressedSizes(pulled)).toEqual(pulled.uncompressedSizes);
   });
 
   it('imports a zstd-wrapped two-platform oci-archive (skopeo copy --all) as the same index, each platform intact', async () => {

@@ -142,6 +142,8 @@ export interface PulledImage {
   config: { rootfs: { diff_ids: string[] }; architecture: string; os: string };
   /** Per layer: sha256 of its uncompressed bytes. */
   diffIds: string[];
+  /** Per layer: its size uncompressed. */
+  uncompressedSizes: number[];
   /** Regular files of all layers. */
   files: Map<string, string>;
 }
@@ -157,12 +159,14 @@ export async function pull(berth: TestBerth, reference: string, dir: string, ...
   };
   const config = JSON.parse((await blob(manifest.config.digest)).toString('utf8'));
   const diffIds: string[] = [];
+  const uncompressedSizes: number[] = [];
   const files = new Map<string, string>();
   for (const layer of manifest.layers) {
     const bytes = await blob(layer.digest);
     const tar = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes[0] === 0x28 && bytes[1] === 0xb5 ? execFileSync('zstd', ['-d', '-c'], { input: bytes }) : bytes;
     diffIds.push(sha256(tar));
+    uncompressedSizes.push(tar.length);
     for (const [name, content] of tarFiles(tar)) files.set(name, content.toString('utf8'));
   }
-  return { manifest, config, diffIds, files };
+  return { manifest, config, diffIds, uncompressedSizes, files };
 }

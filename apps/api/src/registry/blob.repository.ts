@@ -50,12 +50,28 @@ export class BlobRepository {
    * version check fails). Waits while a sweep holds the row; returns with the row locked until the
    * caller's transaction ends, so the caller can put the file in place before any sweep looks again.
    */
-  async record(blob: BlobRow, db: Queryable): Promise<void> {
+  async record(blob: BlobRow & { uncompressedSize?: number }, db: Queryable): Promise<void> {
     await db.query(
-      `INSERT INTO blob (digest, size) VALUES ($1, $2)
-       ON CONFLICT (digest) DO UPDATE SET state = 'active', size = EXCLUDED.size, version = blob.version + 1, touched_at = now()`,
-      [blob.digest, blob.size],
+      `INSERT INTO blob (digest, size, uncompressed_size) VALUES ($1, $2, $3)
+       ON CONFLICT (digest) DO UPDATE SET state = 'active', size = EXCLUDED.size, version = blob.version + 1, touched_at = now(),
+         uncompressed_size = COALESCE(blob.uncompressed_size, EXCLUDED.uncompressed_size)`,
+      [blob.digest, blob.size, blob.uncompressedSize ?? null],
     );
+  }
+
+  /** The decompressed sizes known for `digests` (layers an import read, or an export counted). */
+  async uncompressedSizes(digests: string[]): Promise<Map<string, number>> {
+    if (digests.length === 0) return new Map();
+    const rows: { digest: string; size: number }[] = await this.dataSource.query(
+      `SELECT digest, uncompressed_size::float8 AS size FROM blob WHERE digest = ANY($1::text[]) AND uncompressed_size IS NOT NULL`,
+      [digests],
+    );
+    return new Map(rows.map((r) => [r.digest, r.size]));
+  }
+
+  /** Remembers a layer's decompressed size (a digest's is fixed forever, so the first one written stays). */
+  async rememberUncompressedSize(digest: string, size: number): Promise<void> {
+    await this.dataSource.query(`UPDATE blob SET uncompressed_size = $2 WHERE digest = $1 AND uncompressed_size IS NULL`, [digest, size]);
   }
 
   /**

@@ -20,7 +20,7 @@ import { UploadService } from './upload.service';
   imports: [AuthModule],
   controllers: [RegistryController],
   providers: [BlobRepository, CatalogRepository, ManifestRepository, UploadRepository, BlobService, UploadService, ManifestService, ProjectQuota, PullRecorder, RegistryChangeFeed, ManifestCache, RegistryAuthGuard],
-  exports: [UploadRepository, PullRecorder, RegistryChangeFeed, ManifestRepository, CatalogRepository, UploadService, ManifestService],
+  exports: [BlobRepository, UploadRepository, PullRecorder, RegistryChangeFeed, ManifestRepository, CatalogRepository, UploadService, ManifestService],
 })
 export class RegistryModule implements OnModuleInit {
   constructor(private readonly adapterHost: HttpAdapterHost) {}

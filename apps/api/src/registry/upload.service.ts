@@ -141,8 +141,9 @@ export class UploadService {
    * Verified bytes staged elsewhere (an archive import's member) become the blob of `name`, exactly as an
    * upload completes: quota, then row, file and link in one transaction. The file at `source` is moved
    * into place, or left where it is when the blob's file is already there; the caller removes it then.
+   * `uncompressedSize`: a layer's size once decompressed, when the import learnt it.
    */
-  async commitStaged(name: string, blob: CommittedBlob, source: string): Promise<void> {
+  async commitStaged(name: string, blob: CommittedBlob & { uncompressedSize?: number }, source: string): Promise<void> {
     await this.quota.checkBlob(name, blob.digest, blob.size, this.dataSource);
     await this.recordAndPlace(name, blob, source);
   }
@@ -151,7 +152,7 @@ export class UploadService {
    * Row first, then the file, in one transaction: the row lock keeps a sweep of the same digest out
    * until the file is in place and linked (docs/design/storage-lifecycle.md).
    */
-  private async recordAndPlace(name: string, blob: CommittedBlob, source: string, alsoInTransaction?: (tx: EntityManager) => Promise<unknown>): Promise<void> {
+  private async recordAndPlace(name: string, blob: CommittedBlob & { uncompressedSize?: number }, source: string, alsoInTransaction?: (tx: EntityManager) => Promise<unknown>): Promise<void> {
     await this.dataSource.transaction(async (tx) => {
       const repository = await this.catalog.ensure(name, tx);
       await this.blobs.record(blob, tx);

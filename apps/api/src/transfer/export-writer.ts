@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
@@ -21,6 +21,7 @@ import {
 import { PathNotFoundError, type StorageDriver } from '@berth/storage';
 import { DomainError } from '../common/domain-error';
 import { BlobLayout } from '../registry/blob-layout';
+import { BlobRepository } from '../registry/blob.repository';
 import { STORAGE_DRIVER } from '../storage/storage.module';
 
 export type LayerCompression = 'gzip' | 'zstd' | 'none';
@@ -41,6 +42,8 @@ export interface PlannedLayer {
   compression: LayerCompression;
   /** The config's diff_id for it: the sha256 of the uncompressed bytes, and its name in the archive. */
   diffId: string;
+  /** Its size once decompressed, when known (blob.uncompressed_size); else the writer counts it. */
+  uncompressedSize?: number;
 }
 
 export interface DockerPlanImage {
@@ -57,8 +60,6 @@ export type ExportPlan = { format: 'docker'; images: DockerPlanImage[] } | { for
 const CHUNK = 256 * 1024;
 /** zstd input is fed in slices this small: fzstd has no back-pressure, so one push's output is bounded by the slice (a 4-byte RLE block can stand for 128 KiB). */
 const ZSTD_SLICE = 4 * 1024;
-/** Uncompressed sizes remembered (a digest's is fixed forever): a repeated export skips the counting pass. */
-const MAX_REMEMBERED_SIZES = 50_000;
 const EPOCH = new Date(0);
 const GZIP_MAGIC = [0x1f, 0x8b];
 const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
@@ -67,19 +68,23 @@ const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
  * Writes an export plan as a tar stream, as it is produced. Storage is read in chunks through
  * tar-stream's pack into the response, so back-pressure from the socket reaches the file reads and no
  * layer is ever held in memory. A docker archive holds layers uncompressed, and a tar header needs the
- * size before the content: the uncompressed size is not stored, so each compressed layer is inflated
- * once to count it (in zlib's thread pool, one layer ahead of the one being sent) and once to send it.
- * Sizes are remembered per digest, so a repeated export inflates each layer once. Measured on a 256 MiB
- * layer: the counting pass costs ~300 ms, inflating into a temp file ~470 ms plus ~80 ms to read it back,
- * so a temp file saves little, needs disk as large as the layer per concurrent export, and leaves files to
- * clean up after a crash; counting needs nothing. (A gzip trailer's ISIZE is not the size: it is modulo
- * 4 GiB and covers only the last member of a multi-member stream.)
+ * size before the content. Sizes are stored (`blob.uncompressed_size`) for layers an import read; any
+ * other compressed layer is inflated once to count it (in zlib's thread pool, one layer ahead of the one
+ * being sent) and once to send it, and the count is stored, so every later export of it, from any replica,
+ * inflates it once. Measured on a 256 MiB layer: the counting pass costs ~300 ms, inflating into a temp
+ * file ~470 ms plus ~80 ms to read it back, so a temp file saves little, needs disk as large as the layer
+ * per concurrent export, and leaves files to clean up after a crash; counting needs nothing. (A gzip
+ * trailer's ISIZE is not the size: it is modulo 4 GiB and covers only the last member of a multi-member
+ * stream.)
  */
 @Injectable()
 export class ExportWriter {
-  private readonly sizes = new Map<string, number>();
+  private readonly logger = new Logger(ExportWriter.name);
 
-  constructor(@Inject(STORAGE_DRIVER) private readonly storage: StorageDriver) {}
+  constructor(
+    @Inject(STORAGE_DRIVER) private readonly storage: StorageDriver,
+    private readonly blobs: BlobRepository,
+  ) {}
 
   /** How the layer is compressed, from its first bytes (media types lie more often than magic numbers); CONFLICT when storage lacks it. */
   async inspectLayer(blob: StoredBlob, what: string): Promise<LayerCompression> {
@@ -186,18 +191,16 @@ export class ExportWriter {
     await archive.addBuffer(ExportMembers.ociIndex, exportOciIndex(entries, 'tag'));
   }
 
-  /** Bytes of the layer once decompressed: remembered, else counted by inflating it (nothing is kept). */
+  /** Bytes of the layer once decompressed: known, else counted by inflating it (nothing is kept) and stored. */
   private async uncompressedSize(layer: PlannedLayer, signal: AbortSignal): Promise<number> {
     if (layer.compression === 'none') return layer.stored.size;
-    const known = this.sizes.get(layer.stored.digest);
-    if (known !== undefined) return known;
+    if (layer.uncompressedSize !== undefined) return layer.uncompressedSize;
     let size = 0;
     const reader = await this.storage.reader(BlobLayout.blobData(layer.stored.digest));
     await chain(reader, inflater(layer.compression), async (chunks) => {
       for await (const chunk of chunks) size += chunk.length;
     }, signal);
-    if (this.sizes.size >= MAX_REMEMBERED_SIZES) this.sizes.delete(this.sizes.keys().next().value!);
-    this.sizes.set(layer.stored.digest, size);
+    this.blobs.rememberUncompressedSize(layer.stored.digest, size).catch((err: unknown) => this.logger.warn(`could not store the uncompressed size of ${layer.stored.digest}: ${String(err)}`));
     return size;
   }
 

@@ -30,13 +30,14 @@ import { BERTH_CONFIG, type BerthConfig } from '../config/config';
 import { publicBaseUrl } from '../config/public-url';
 import { ProjectAccessService } from '../projects/project-access.service';
 import { BlobLayout } from '../registry/blob-layout';
+import { BlobRepository } from '../registry/blob.repository';
 import { CatalogRepository } from '../registry/catalog.repository';
 import { ManifestRepository, type ManifestRow } from '../registry/manifest.repository';
 import { PullRecorder } from '../registry/pull-recorder.service';
 import { STORAGE_DRIVER } from '../storage/storage.module';
 import type { RequestOrigin } from '../system/request-origin';
 import type { ExportFormat, ExportReference } from './export.dto';
-import { ExportWriter, type DockerPlanImage, type ExportPlan, type PlannedBlob } from './export-writer';
+import { ExportWriter, type DockerPlanImage, type ExportPlan, type PlannedBlob, type PlannedLayer } from './export-writer';
 
 /** Configs are a few KiB; one larger than this is not an image config to put in an archive. */
 const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
@@ -104,6 +105,7 @@ export class ExportService {
     private readonly pulls: PullRecorder,
     private readonly audit: AuditService,
     private readonly writer: ExportWriter,
+    private readonly blobs: BlobRepository,
     @Inject(STORAGE_DRIVER) private readonly storage: StorageDriver,
     @Inject(BERTH_CONFIG) private readonly config: BerthConfig,
   ) {}
@@ -198,9 +200,12 @@ export class ExportService {
       if (diff.diffIds.length !== layers.length) {
         throw DomainError.conflict(`${r.text} cannot be exported as a docker archive: its config names ${diff.diffIds.length} layers, its manifest ${layers.length}`, { reference: r.text });
       }
-      const planned = [];
+      const known = await this.blobs.uncompressedSizes(layers.map((l) => l.digest));
+      const planned: PlannedLayer[] = [];
       for (const [i, layer] of layers.entries()) {
-        planned.push({ stored: { digest: layer.digest, size: layer.size }, diffId: diff.diffIds[i], compression: await this.writer.inspectLayer(layer, `layer ${i + 1} of ${r.text}`) });
+        const compression = await this.writer.inspectLayer(layer, `layer ${i + 1} of ${r.text}`);
+        const uncompressedSize = known.get(layer.digest);
+        planned.push({ stored: { digest: layer.digest, size: layer.size }, diffId: diff.diffIds[i], compression, ...(uncompressedSize === undefined ? {} : { uncompressedSize }) });
       }
       const platform = platformOfConfig(configBytes) ?? selected.platform;
       if (wanted && selected.row === r.row) this.checkImagePlatform(r, platform, wanted);

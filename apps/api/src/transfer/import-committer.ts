@@ -107,7 +107,7 @@ export class ImportCommitter {
     for (const blob of plan.blobs) {
       const repositories = wanted.get(blob.digest);
       if (!repositories) continue;
-      for (const repository of repositories) await this.uploads.commitStaged(repository, { digest: blob.digest, size: blob.size }, blob.path);
+      for (const repository of repositories) await this.uploads.commitStaged(repository, { digest: blob.digest, size: blob.size, uncompressedSize: blob.uncompressedSize }, blob.path);
       if (blob.role === 'layer') progress.layersDone++;
     }
   }

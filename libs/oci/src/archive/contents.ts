@@ -112,19 +112,19 @@ export class ArchiveIndex {
 
   /**
    * A layer's digests: as stored (the gzip copy of a tar, or the compressed bytes as they are) and
-   * uncompressed (its diff ID). Anything that is not a tar, gzip or zstd cannot be a layer.
+   * uncompressed (its diff ID and size). Anything that is not a tar, gzip or zstd cannot be a layer.
    */
-  layer(member: ArchiveMember, what: string): { stored: StoredForm; diffId: string; compression: 'gzip' | 'zstd' } {
+  layer(member: ArchiveMember, what: string): { stored: StoredForm; diffId: string; uncompressedSize: number; compression: 'gzip' | 'zstd' } {
     switch (member.content) {
       case 'tar':
         if (!member.compressed) throw new Error(`reader did not compress tar member ${member.name}`);
-        return { stored: { ...member.compressed, compressed: true }, diffId: member.digest, compression: 'gzip' };
+        return { stored: { ...member.compressed, compressed: true }, diffId: member.digest, uncompressedSize: member.size, compression: 'gzip' };
       case 'gzip':
       case 'zstd':
         if (!member.uncompressed) {
           throw new ArchiveError('invalid-metadata', `${what} ("${clip(member.name)}") is not valid ${member.content}: ${member.uncompressedError ?? 'it could not be decompressed'}`);
         }
-        return { stored: { digest: member.digest, size: member.size, compressed: false }, diffId: member.uncompressed.digest, compression: member.content };
+        return { stored: { digest: member.digest, size: member.size, compressed: false }, diffId: member.uncompressed.digest, uncompressedSize: member.uncompressed.size, compression: member.content };
       case 'xz':
       case 'bzip2':
         throw new ArchiveError('unsupported', `${what} ("${clip(member.name)}") is ${describeKind(member.content)}; layers must be tar, gzip or zstd`);

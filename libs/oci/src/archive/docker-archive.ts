@@ -37,7 +37,7 @@ export function planDockerArchive(index: ArchiveIndex): ImportPlan {
     const configDescriptor = { mediaType: oci ? MediaTypes.OciConfig : MediaTypes.DockerConfig, size: configMember.size, digest: configMember.digest };
     plan.addBlob({ digest: configMember.digest, size: configMember.size, member: configMember.name, compressed: false, role: 'config' });
     const layerDescriptors = layers.map((layer) => {
-      plan.addBlob({ digest: layer.stored.digest, size: layer.stored.size, member: layer.name, compressed: layer.stored.compressed, role: 'layer' });
+      plan.addBlob({ digest: layer.stored.digest, size: layer.stored.size, member: layer.name, compressed: layer.stored.compressed, role: 'layer', uncompressedSize: layer.uncompressedSize });
       const mediaType = !oci ? MediaTypes.DockerLayer : layer.compression === 'zstd' ? MediaTypes.OciLayerZstd : MediaTypes.OciLayerGzip;
       return { mediaType, size: layer.stored.size, digest: layer.stored.digest };
     });

@@ -146,10 +146,12 @@ class LayoutVisitor {
       const member = this.member(layer, what);
       let stored = { digest: member.digest, size: member.size, compressed: false };
       let diffId = member.digest;
+      let uncompressedSize: number | undefined;
       if (member.content === 'tar' || member.content === 'gzip' || member.content === 'zstd' || member.content === 'xz' || member.content === 'bzip2') {
         const read = this.index.layer(member, what);
         stored = read.stored;
         diffId = read.diffId;
+        uncompressedSize = read.uncompressedSize;
       }
       if (stored.compressed) {
         const mediaType = gzipMediaTypeFor(layer.mediaType);
@@ -162,7 +164,7 @@ class LayoutVisitor {
         raw.layers[j] = { ...raw.layers[j], mediaType, digest: stored.digest, size: stored.size };
         changed = true;
       }
-      this.plan.addBlob({ digest: stored.digest, size: stored.size, member: member.name, compressed: stored.compressed, role: 'layer' });
+      this.plan.addBlob({ digest: stored.digest, size: stored.size, member: member.name, compressed: stored.compressed, role: 'layer', ...(uncompressedSize === undefined ? {} : { uncompressedSize }) });
       result.blobs.add(stored.digest);
       result.layers.add(stored.digest);
       diffIds.push({ diffId, name: member.name });

@@ -12,6 +12,8 @@ export interface PlannedBlob {
   /** True when the staged file is the gzip copy of an uncompressed tar member. */
   compressed: boolean;
   role: 'config' | 'layer' | 'blob';
+  /** Layers: the size once decompressed (remembered, so an export need not inflate the layer to learn it). */
+  uncompressedSize?: number;
 }
 
 /** A manifest to push, in push order (children before the indexes that list them). */
