@@ -1,18 +1,24 @@
 /**
  * Bad archives: each fails its import with a message that says what is wrong, and imports nothing (no
  * manifest, no tag, no blob, no repository) and leaves no staging files. The hand-built bad archives come
- * from scripts/make-archive-fixtures.mjs; truncation and double compression are made here from good ones.
+ * from scripts/make-archive-fixtures.mjs; truncation and double compression are made here from good ones,
+ * and the decompression bomb is generated as it is sent.
  */
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { ConfigError, loadConfig } from '../../apps/api/src/config/config';
 import { createProject } from '../support/access';
 import { requireCommands } from '../support/images';
 import { startTestBerth, TestBerth } from '../support/test-berth';
-import { ADMIN, api, settled, stagingLeft, upload, uploadInParts } from './import-client';
+import { ADMIN, Answer, api, importArchive, settled, stagingLeft, upload, uploadInParts } from './import-client';
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
 
 describe('archive import refuses bad archives and imports nothing', () => {
   let berth: TestBerth;
@@ -20,24 +26,24 @@ describe('archive import refuses bad archives and imports nothing', () => {
   const fixture = (name: string) => fs.readFile(path.join(fixtures, name));
 
   /** Everything an import could leave behind, visible or not. */
-  const everything = async () =>
+  const everything = async (on = berth) =>
     (
-      await berth.running.dataSource.query(`SELECT (SELECT count(*)::int FROM manifest) AS manifests, (SELECT count(*)::int FROM tag) AS tags,
+      await on.running.dataSource.query(`SELECT (SELECT count(*)::int FROM manifest) AS manifests, (SELECT count(*)::int FROM tag) AS tags,
         (SELECT count(*)::int FROM blob) AS blobs, (SELECT count(*)::int FROM repository) AS repositories`)
     )[0];
 
   /** Imports `archive`, expects the job to have failed saying `message`, and nothing to have changed. */
-  async function expectRefused(archive: Buffer, message: string | RegExp): Promise<void> {
-    const before = await everything();
-    const res = await upload(berth, 'bad', archive);
+  async function expectRefused(archive: Buffer, message: string | RegExp, on = berth): Promise<void> {
+    const before = await everything(on);
+    const res = await upload(on, 'bad', archive);
     expect(res.status).toBe(202);
-    const job = await settled(berth, 'bad', res.body.id);
+    const job = await settled(on, 'bad', res.body.id);
     expect(job).toMatchObject({ status: 'failed', images: [], result: null, imagesDone: 0, layersDone: 0 });
     expect(job.finishedAt).not.toBeNull();
     if (typeof message === 'string') expect(job.error).toBe(message);
     else expect(job.error).toMatch(message);
-    expect(await everything()).toEqual(before);
-    expect(await stagingLeft(berth)).toEqual([]);
+    expect(await everything(on)).toEqual(before);
+    expect(await stagingLeft(on)).toEqual([]);
   }
 
   beforeAll(async () => {
@@ -179,6 +185,100 @@ describe('archive import refuses bad archives and imports nothing', () => {
     expect(await stagingLeft(berth)).toEqual([]);
   });
 
+  it('a gzip bomb: 2 MiB that unpack to a 2 GiB layer of zeros fails at 100:1 past 1 GiB, and imports nothing', async () => {
+    const before = await everything();
+    const bomb = gzipOfZeroLayer(2 * GiB);
+    const res = await uploadStream(berth, 'bad', bomb);
+    expect([res.status, res.body.status]).toEqual([202, 'failed']);
+    const job = await settled(berth, 'bad', res.body.id);
+    expect(job).toMatchObject({ status: 'failed', images: [], result: null, imagesDone: 0, layersDone: 0 });
+    expect(job.error).toMatch(
+      /^the archive unpacks to more than 100 times its compressed size \(1\.0 GiB from 1\.\d MiB so far\): refusing a likely decompression bomb; if it is a real image archive, upload the tar uncompressed$/,
+    );
+    // Refused half-way through the upload (the whole bomb is about 2 MiB), not at its end.
+    expect(job.bytesRead).toBeLessThan(1.5 * MiB);
+    expect(await everything()).toEqual(before);
+    await expect(fs.stat(path.join(berth.storageDir, 'imports', job.id))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await stagingLeft(berth)).toEqual([]);
+  });
+
+  describe('BERTH_IMPORT_MAX_BYTES', () => {
+    let small: TestBerth;
+    const LIMIT = 16_000;
+
+    beforeAll(async () => {
+      small = await startTestBerth({ BERTH_IMPORT_MAX_BYTES: String(LIMIT) });
+      await createProject(small, 'bad');
+    });
+
+    afterAll(async () => {
+      await small?.close();
+    });
+
+    it('is read from the environment: unset is no limit, a bad value names the variable', () => {
+      expect(loadConfig({}).importMaxBytes).toBeUndefined();
+      expect(loadConfig({ BERTH_IMPORT_MAX_BYTES: '2147483648' }).importMaxBytes).toBe(2 * GiB);
+      expect(() => loadConfig({ BERTH_IMPORT_MAX_BYTES: '0' })).toThrow(ConfigError);
+      expect(() => loadConfig({ BERTH_IMPORT_MAX_BYTES: 'lots' })).toThrow(/BERTH_IMPORT_MAX_BYTES="lots"/);
+    });
+
+    it('refuses an uncompressed archive over the limit on its Content-Length, while the client is still sending', async () => {
+      const classic = await fixture('classic.tar');
+      const before = await everything(small);
+      let secondPartAt = 0;
+      const res = await uploadInParts(small, 'bad', [classic.subarray(0, 2048), classic.subarray(2048)], 2000, {}, async () => {
+        secondPartAt = Date.now();
+      });
+      const answeredAt = Date.now();
+      expect([res.status, res.body.status, res.body.error]).toEqual([
+        202,
+        'failed',
+        'the archive is larger than BERTH_IMPORT_MAX_BYTES (15.6 KiB): the upload is 26.0 KiB; import fewer images per archive, or ask an administrator to raise the limit',
+      ]);
+      for (let i = 0; i < 100 && secondPartAt === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(secondPartAt).toBeGreaterThan(answeredAt);
+      expect(await everything(small)).toEqual(before);
+      expect(await stagingLeft(small)).toEqual([]);
+    });
+
+    it('refuses a compressed archive whose member declares more than the limit at its header, before its bytes are sent', async () => {
+      const before = await everything(small);
+      let resumedAt = 0;
+      // The gzip header and the tar header, then a pause before the member's bytes.
+      async function* pausedAfterHeader(): AsyncGenerator<Buffer> {
+        let sent = 0;
+        for (const chunk of gzipOfZeroLayer(MiB)) {
+          if (sent++ === 2) {
+            await new Promise((r) => setTimeout(r, 2000));
+            resumedAt = Date.now();
+          }
+          yield chunk;
+        }
+      }
+      const res = await uploadStream(small, 'bad', pausedAfterHeader());
+      expect([res.status, res.body.status, res.body.error]).toEqual([
+        202,
+        'failed',
+        `the archive is larger than BERTH_IMPORT_MAX_BYTES (15.6 KiB): its members declare 1.0 MiB up to "${ZERO_LAYER}" (1.0 MiB); import fewer images per archive, or ask an administrator to raise the limit`,
+      ]);
+      // Answered during the pause: the member's bytes were never needed.
+      expect(resumedAt).toBe(0);
+      expect(await everything(small)).toEqual(before);
+      expect(await stagingLeft(small)).toEqual([]);
+    });
+
+    it('refuses a compressed archive whose tar passes the limit, and imports one under it', async () => {
+      await expectRefused(
+        zlib.gzipSync(await fixture('classic.tar')),
+        /^the archive is larger than BERTH_IMPORT_MAX_BYTES \(15\.6 KiB\): its tar stream passed \d+\.\d KiB after gzip decompression; import fewer/,
+        small,
+      );
+      const hybrid = await fixture('hybrid.tar');
+      expect(hybrid.length).toBeLessThan(LIMIT);
+      expect((await importArchive(small, 'bad', hybrid)).status).toBe('succeeded');
+    });
+  });
+
   it('a body that is not an archive upload is refused before any job exists', async () => {
     const jobs = (await api(berth, 'GET', '/projects/bad/imports')).body.total;
     const json = await api(berth, 'POST', '/projects/bad/imports', { archive: 'no' });
@@ -188,3 +288,82 @@ describe('archive import refuses bad archives and imports nothing', () => {
     expect((await api(berth, 'GET', '/projects/bad/imports')).body.total).toBe(jobs);
   });
 });
+
+const ZERO_LAYER = `${'e'.repeat(64)}/layer.tar`;
+
+/** A ustar header for a regular file of `size` bytes. */
+function tarHeader(name: string, size: number): Buffer {
+  const header = Buffer.alloc(512);
+  header.write(name, 0, 100, 'utf8');
+  header.write('0000644\0', 100);
+  header.write('0000000\0', 108);
+  header.write('0000000\0', 116);
+  header.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
+  header.write('00000000000\0', 136);
+  header.fill(0x20, 148, 156);
+  header.write('0', 156);
+  header.write('ustar\u000000', 257, 8, 'latin1');
+  let sum = 0;
+  for (const byte of header) sum += byte;
+  header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8, 'latin1');
+  return header;
+}
+
+/**
+ * A gzip stream of a tar whose one member, ZERO_LAYER, is `size` zero bytes (a multiple of 512), produced
+ * as it is sent: one self-contained deflate segment of 1 MiB of zeros (about 1 KiB) repeated, so a
+ * multi-GiB bomb costs the test neither memory, disk nor compression time.
+ */
+function* gzipOfZeroLayer(size: number): Generator<Buffer> {
+  const header = tarHeader(ZERO_LAYER, size);
+  const flush = { finishFlush: zlib.constants.Z_SYNC_FLUSH };
+  const segment = zlib.deflateRawSync(Buffer.alloc(MiB), flush);
+  yield Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+  yield zlib.deflateRawSync(header, flush);
+  const zeros = size + 1024; // the member, then the two zero blocks that end a tar
+  for (let left = zeros; left > 0; left -= MiB) yield left >= MiB ? segment : zlib.deflateRawSync(Buffer.alloc(left), flush);
+  // Only reached when the server read it all: a final empty block, then CRC-32 and length of the tar.
+  let crc = zlib.crc32(header);
+  const block = Buffer.alloc(MiB);
+  for (let left = zeros; left > 0; left -= MiB) crc = zlib.crc32(left >= MiB ? block : block.subarray(0, left), crc);
+  const trailer = Buffer.from([0x03, 0x00, 0, 0, 0, 0, 0, 0, 0, 0]);
+  trailer.writeUInt32LE(crc >>> 0, 2);
+  trailer.writeUInt32LE((512 + zeros) % 2 ** 32, 6);
+  yield trailer;
+}
+
+/**
+ * POSTs `chunks` as they are produced (chunked, no Content-Length) and stops sending once the server
+ * answers. On a connection of its own: the body is left unfinished, so the connection cannot be reused.
+ */
+function uploadStream(berth: TestBerth, project: string, chunks: Iterable<Buffer> | AsyncIterable<Buffer>): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    let onAnswer = () => undefined as void;
+    const answer = new Promise<void>((r) => (onAnswer = r));
+    const headers = { 'Content-Type': 'application/gzip', Authorization: ADMIN };
+    const req = http.request(`${berth.url}/api/v1/projects/${project}/imports`, { method: 'POST', headers, agent: false }, (res) => {
+      answered = true;
+      onAnswer();
+      const parts: Buffer[] = [];
+      res.on('data', (c: Buffer) => parts.push(c));
+      res.on('end', () => {
+        req.destroy();
+        resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(parts).toString('utf8')) });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', (err) => {
+      if (!answered) reject(err);
+    });
+    (async () => {
+      for await (const chunk of chunks) {
+        if (answered) return;
+        if (!req.write(chunk)) await Promise.race([once(req, 'drain'), answer]);
+      }
+      if (!answered) req.end();
+    })().catch((err) => {
+      if (!answered) reject(err);
+    });
+  });
+}

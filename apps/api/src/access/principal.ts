@@ -6,8 +6,11 @@ export type Principal =
   | { kind: 'user'; id: string; username: string; isAdmin: boolean }
   | { kind: 'robot'; id: string; name: string; projectId: string | null; permissions: RobotPermission[] };
 
-/** A logged-in person: the only kind of caller the console acts for. */
+/** A logged-in person: the caller of most console routes. */
 export type UserPrincipal = Extract<Principal, { kind: 'user' }>;
+
+/** Someone who proved who they are: a user, or a robot on the few console routes that take robots. */
+export type Actor = Exclude<Principal, { kind: 'anonymous' }>;
 
 export const ANONYMOUS: Principal = Object.freeze({ kind: 'anonymous' });
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { API_DOC, ApiDocOptions } from './api-doc';
 import { API_PREFIX } from './console-controller';
 import { pageFields } from './pagination';
-import { ROUTE_ACCESS, RouteAccess } from './route-access';
+import { ROBOTS_ALLOWED, ROUTE_ACCESS, RouteAccess } from './route-access';
 import * as responseSchemas from './responses';
 import * as requestSchemas from './schemas';
 import { CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE } from './session-cookies';
@@ -14,7 +14,7 @@ import { ZodValidationPipe } from './zod-validation.pipe';
 /**
  * The console API's OpenAPI 3.1 document, generated from the controllers: routes from Nest's route
  * metadata, request bodies and query parameters from the zod schemas the routes validate with, access
- * from @Public()/@AdminOnly(), summaries and known response schemas from @ApiDoc(). Served at
+ * from @Public()/@AdminOnly()/@RobotsAllowed(), summaries and known response schemas from @ApiDoc(). Served at
  * GET /api/v1/openapi.json and written to apps/web/src/api/ by `npm run api:client`.
  */
 
@@ -89,6 +89,7 @@ export function buildOpenApiDocument(controllers: Type<unknown>[]): JsonSchema {
   for (const controller of controllers) {
     const controllerPaths = [Reflect.getMetadata(PATH_METADATA, controller) ?? ''].flat() as string[];
     const controllerAccess = Reflect.getMetadata(ROUTE_ACCESS, controller) as RouteAccess | undefined;
+    const controllerRobots = Reflect.getMetadata(ROBOTS_ALLOWED, controller) as boolean | undefined;
     const prototype = controller.prototype as Record<string, unknown>;
     for (const methodName of Object.getOwnPropertyNames(prototype)) {
       if (methodName === 'constructor') continue;
@@ -101,6 +102,7 @@ export function buildOpenApiDocument(controllers: Type<unknown>[]): JsonSchema {
       if (!method) throw new Error(`OpenAPI: ${controller.name}.${methodName} uses an HTTP method the document cannot describe`);
       const doc = Reflect.getMetadata(API_DOC, handler) as ApiDocOptions | undefined;
       const access = (Reflect.getMetadata(ROUTE_ACCESS, handler) as RouteAccess | undefined) ?? controllerAccess ?? 'authenticated';
+      const robots = (Reflect.getMetadata(ROBOTS_ALLOWED, handler) as boolean | undefined) ?? controllerRobots ?? false;
       const httpCode = Reflect.getMetadata(HTTP_CODE_METADATA, handler) as number | undefined;
       const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, methodName) ?? {}) as Record<string, { index: number; data?: unknown; pipes?: unknown[] }>;
 
@@ -133,6 +135,7 @@ export function buildOpenApiDocument(controllers: Type<unknown>[]): JsonSchema {
             tags: [tagOf(path)],
             'x-berth-access': access,
           };
+          if (robots) operation['x-berth-robots'] = true;
           if (parameters.length) operation.parameters = parameters;
           if (body) operation.requestBody = { required: true, content: { 'application/json': { schema: bodySchema(body) } } };
           if (doc?.upload) {
@@ -187,7 +190,13 @@ export function buildOpenApiDocument(controllers: Type<unknown>[]): JsonSchema {
           name: CSRF_HEADER,
           description: `With the session cookie, unsafe methods (POST, PUT, PATCH, DELETE) must repeat the \`${CSRF_COOKIE}\` cookie (also returned by login as \`csrfToken\`) in this header.`,
         },
-        basic: { type: 'http', scheme: 'basic', description: 'A username with its password or CLI secret, or a robot name with its secret.' },
+        basic: {
+          type: 'http',
+          scheme: 'basic',
+          description:
+            'A username with its password or CLI secret. A robot name (`robot$<project>+<name>`) with its secret only on operations marked `x-berth-robots: true` ' +
+            '(archive import and export, as the robot\'s pull and push permissions allow); other operations answer 403 to robots.',
+        },
       },
     },
   };

@@ -1,6 +1,6 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { Request } from 'express';
-import { ANONYMOUS, Principal, UserPrincipal } from '../access/principal';
+import { Actor, ANONYMOUS, Principal, UserPrincipal } from '../access/principal';
 
 /**
  * Who may call a console route:
@@ -9,6 +9,7 @@ import { ANONYMOUS, Principal, UserPrincipal } from '../access/principal';
  * - `public`: anyone; credentials are still read when sent (a project page looks different when logged in);
  * - `credentials-ignored`: anyone, and credentials are not even read (login and signup: a stale session
  *   or a CSRF header must not stand between a user and the login form).
+ * Robot accounts are refused (403) everywhere but on routes also marked @RobotsAllowed().
  */
 export type RouteAccess = 'authenticated' | 'admin' | 'public' | 'credentials-ignored';
 
@@ -19,6 +20,15 @@ export const Public = (options: { ignoreCredentials?: boolean } = {}) =>
 
 export const AdminOnly = () => SetMetadata<string, RouteAccess>(ROUTE_ACCESS, 'admin');
 
+export const ROBOTS_ALLOWED = 'berth:robots-allowed';
+
+/**
+ * Robot Basic credentials (`robot$project+name:secret`) are taken here too, as for a user; what the robot
+ * may do is then its permissions' business (AccessService). Only for what a registry client does anyway
+ * (archive import is a push, export a pull), so a robot never reaches project settings, members or users.
+ */
+export const RobotsAllowed = () => SetMetadata<string, boolean>(ROBOTS_ALLOWED, true);
+
 /** What the console guard attaches to the request. */
 export interface ConsoleRequest extends Request {
   id?: string;
@@ -27,13 +37,20 @@ export interface ConsoleRequest extends Request {
   consoleSessionId?: string;
 }
 
-/** The caller on a public route: a user or ANONYMOUS. */
+/** The caller on a public route: a user, ANONYMOUS, or a robot on a @RobotsAllowed() route. */
 export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => ctx.switchToHttp().getRequest<ConsoleRequest>().principal ?? ANONYMOUS);
 
 /** The caller on an authenticated route (the guard has made sure it is a user). */
 export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionContext): UserPrincipal => {
   const principal = ctx.switchToHttp().getRequest<ConsoleRequest>().principal;
-  if (principal?.kind !== 'user') throw new Error('CurrentUser on a route that does not require authentication');
+  if (principal?.kind !== 'user') throw new Error('CurrentUser on a route that does not require a user (on a @RobotsAllowed() route, use CurrentActor)');
+  return principal;
+});
+
+/** The caller on an authenticated @RobotsAllowed() route: a user or a robot. */
+export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionContext): Actor => {
+  const principal = ctx.switchToHttp().getRequest<ConsoleRequest>().principal;
+  if (!principal || principal.kind === 'anonymous') throw new Error('CurrentActor on a route that does not require authentication');
   return principal;
 });
 

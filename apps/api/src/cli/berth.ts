@@ -24,8 +24,9 @@ export  downloads the images as one archive (docker by default: docker load and 
         complete. --platform picks one platform of an image index.
 
 Server: --url or BERTH_URL (default http://localhost:5000). Credentials: BERTH_USERNAME and BERTH_PASSWORD,
-a user's password or CLI secret. Robot accounts are refused by the console API these commands use (they
-are for docker login only): use a user account. Import needs push permission on the project, export pull.
+a user with their password or CLI secret, or a robot account with its secret (for CI:
+BERTH_USERNAME='robot$team-a+ci' BERTH_PASSWORD=<secret>). Import needs push permission on the project,
+export pull.
 Progress goes to stderr; what was imported or written goes to stdout.
 Exit status: 0 done, 1 the import job or the export failed (or the server is unreachable),
 2 a usage, credentials or permission error.`;
@@ -209,7 +210,7 @@ async function runImport(args: ImportArgs): Promise<number> {
   const answer = await uploadArchive(args, progress);
   progress.done();
   if (answer.status !== 202) {
-    // 400: the query (--repository, --tag) is wrong; 404: no such project (or one the user may not see).
+    // 400: the query (--repository, --tag) is wrong; 404: no such project (or one the caller may not see).
     throw errorFor(`import into project ${args.project}`, answer.status, answer.text, answer.status === 400 || answer.status === 404 ? 2 : 1);
   }
   let job = JSON.parse(answer.text) as ImportJob;

@@ -33,7 +33,7 @@ export function serverFrom(url: string | undefined): Server {
   if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new CliError(`the server address must be http:// or https://, not ${base.protocol}`, 2);
   const username = process.env.BERTH_USERNAME;
   const password = process.env.BERTH_PASSWORD;
-  if (!username || !password) throw new CliError('set BERTH_USERNAME and BERTH_PASSWORD (a user, with a CLI secret or the password)', 2);
+  if (!username || !password) throw new CliError('set BERTH_USERNAME and BERTH_PASSWORD (a user with a CLI secret or the password, or a robot$… account with its secret)', 2);
   base.pathname = base.pathname.replace(/\/+$/, '');
   return { base, authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` };
 }
@@ -58,7 +58,7 @@ export function apiMessage(status: number, text: string): string {
   return `HTTP ${status}${text ? `: ${text.slice(0, 200).trim()}` : ''}`;
 }
 
-/** 401/403 are always exit 2 (credentials, or robots, which the console API refuses). */
+/** 401/403 are always exit 2: wrong credentials, or a caller (user or robot) without the permission. */
 export function errorFor(what: string, status: number, text: string, otherwise: 1 | 2 = 1): CliError {
   const message = apiMessage(status, text);
   if (status === 401) return new CliError(`${what}: the server refused the credentials (${message}); check BERTH_USERNAME and BERTH_PASSWORD`, 2);

@@ -33,6 +33,7 @@ const envSchema = z.object({
   BERTH_PULL_STATS_FLUSH_SECONDS: z.coerce.number().positive().default(5),
   BERTH_SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().positive().default(25),
   BERTH_UPLOAD_MAX_BYTES: z.coerce.number().int().positive().optional(),
+  BERTH_IMPORT_MAX_BYTES: z.coerce.number().int().positive().optional(),
   // Same minimum as the password policy in identity/user-policy.ts (code points, not UTF-16 units).
   BERTH_ADMIN_PASSWORD: optionalSecret.refine((v) => v === undefined || [...v].length >= 8, 'must be at least 8 characters'),
   BERTH_LOGIN_WINDOW_MINUTES: z.coerce.number().positive().default(15),
@@ -58,6 +59,8 @@ export interface BerthConfig {
   pullStatsFlushMs: number;
   shutdownTimeoutMs: number;
   uploadMaxBytes?: number;
+  /** The largest archive an import accepts, counted after removing gzip/zstd; undefined means no limit. */
+  importMaxBytes?: number;
   webDir?: string;
   /** Password for the `admin` user created on first start; undefined means generate one and print it once. */
   adminPassword?: string;
@@ -103,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     pullStatsFlushMs: e.BERTH_PULL_STATS_FLUSH_SECONDS * 1000,
     shutdownTimeoutMs: e.BERTH_SHUTDOWN_TIMEOUT_SECONDS * 1000,
     uploadMaxBytes: e.BERTH_UPLOAD_MAX_BYTES,
+    importMaxBytes: e.BERTH_IMPORT_MAX_BYTES,
     adminPassword: e.BERTH_ADMIN_PASSWORD,
     gc: {
       graceMs: e.BERTH_GC_GRACE_SECONDS * 1000,

@@ -33,7 +33,14 @@ export interface ClientInfo {
   userAgent?: string;
 }
 
+/** What the route being called accepts beyond users. */
+export interface AuthenticationOptions {
+  /** Robot Basic credentials too (@RobotsAllowed()); otherwise they are refused with 403. */
+  robots?: boolean;
+}
+
 const INVALID_LOGIN = 'invalid username or password';
+const ROBOTS_REFUSED = 'robot accounts are for docker login only, not for the console API';
 
 /**
  * How the console API knows who is calling.
@@ -48,8 +55,9 @@ const INVALID_LOGIN = 'invalid username or password';
  *
  * Scripts send `Authorization: Basic user:password-or-CLI-secret` with every request instead: nothing
  * to store, rate-limited like every login, and never sent by a browser on its own (the API never asks
- * for it with WWW-Authenticate), so no CSRF token. Robot secrets are refused here (403): robots are for
- * `docker login` only.
+ * for it with WWW-Authenticate), so no CSRF token. Robot secrets are refused (403, before the secret is
+ * even checked) unless the route opts in (`robots`, from @RobotsAllowed(): archive import and export,
+ * which a registry client could do anyway); there they are checked like a user's, uncached.
  */
 @Injectable()
 export class ConsoleAuthService {
@@ -60,8 +68,10 @@ export class ConsoleAuthService {
     private readonly audit: AuditService,
   ) {}
 
-  async authenticate(presented: PresentedCredentials): Promise<Authentication> {
-    if (presented.authorization !== undefined) return { principal: await this.basic(presented.authorization, presented.address), staleSession: false };
+  async authenticate(presented: PresentedCredentials, options: AuthenticationOptions = {}): Promise<Authentication> {
+    if (presented.authorization !== undefined) {
+      return { principal: await this.basic(presented.authorization, presented.address, options.robots ?? false), staleSession: false };
+    }
     if (!presented.sessionToken) return { principal: ANONYMOUS, staleSession: false };
     const session = await this.sessions.resume(presented.sessionToken);
     if (!session) return { principal: ANONYMOUS, staleSession: true };
@@ -103,19 +113,19 @@ export class ConsoleAuthService {
     this.audit.record({ actor: principal.username, actorKind: 'user', action: 'logout', resource: 'console', address, success: true });
   }
 
-  private async basic(header: string, address: string): Promise<Principal> {
+  private async basic(header: string, address: string, robotsAllowed: boolean): Promise<Principal> {
     const basic = parseBasicAuth(header);
     if (!basic) throw DomainError.unauthorized('the console API takes a session cookie or Basic credentials (a password or a CLI secret)');
-    if (RobotService.isRobotName(basic.username)) {
-      throw DomainError.forbidden('robot accounts are for docker login only, not for the console API');
-    }
+    const robot = RobotService.isRobotName(basic.username);
+    if (robot && !robotsAllowed) throw DomainError.forbidden(ROBOTS_REFUSED);
     // Not from the short-lived cache the registry uses: a revoked secret, a changed password or a
-    // disabled account must stop working here at once. Scripts pay one argon2 verify per request.
+    // disabled account (or robot) must stop working here at once. Scripts pay one argon2 verify per request.
     const result = await this.credentials.authenticate(basic.username, basic.secret, address, { cached: false });
     if (!result.ok) {
       this.audit.record({
-        actor: normalizeUsername(basic.username) || '(empty)',
-        actorKind: 'user',
+        // As the token service records a robot's failed docker login.
+        actor: robot ? basic.username.slice(0, 128) : normalizeUsername(basic.username) || '(empty)',
+        actorKind: robot ? 'robot' : 'user',
         action: 'login',
         resource: 'console api',
         address,
@@ -127,7 +137,7 @@ export class ConsoleAuthService {
       }
       throw DomainError.unauthorized(INVALID_LOGIN);
     }
-    if (result.principal.kind !== 'user') throw DomainError.forbidden('robot accounts are for docker login only, not for the console API');
+    if (result.principal.kind === 'robot' && !robotsAllowed) throw DomainError.forbidden(ROBOTS_REFUSED);
     return result.principal;
   }
 }

@@ -4,7 +4,7 @@ import type { Principal } from '../access/principal';
 import { ApiDoc } from '../api/api-doc';
 import { ConsoleController } from '../api/console-controller';
 import { repositoryPath } from '../api/repository-path';
-import { ClientAddress, CurrentPrincipal, Public } from '../api/route-access';
+import { ClientAddress, CurrentPrincipal, Public, RobotsAllowed } from '../api/route-access';
 import { ValidBody, ValidQuery } from '../api/zod-validation.pipe';
 import { CurrentOrigin, type RequestOrigin } from '../system/request-origin';
 import { ArtifactArchiveQuery, ExportBody, ExportQuery } from './export.dto';
@@ -18,8 +18,8 @@ const ARCHIVE_DESCRIPTION =
   'Errors found before the first byte answer ApiError; a failure after it cuts the download short.';
 
 /**
- * Archive downloads. Anyone may call them; the service checks pull permission on every reference
- * (private projects are 404 to outsiders) before the first byte. The single-artifact route sits under the
+ * Archive downloads. Anyone may call them, robots too; the service checks pull permission on every
+ * reference (private projects are 404 to outsiders) before the first byte. The single-artifact route sits under the
  * artifact it exports, so ExportModule is registered before RepositoriesModule (see api.module.ts).
  */
 @ConsoleController('')
@@ -29,6 +29,7 @@ export class ExportController {
   @Get('projects/:name/repositories/*path/-/artifacts/:reference/archive')
   @ApiDoc({ summary: 'Download an artifact (tag or digest) as an archive for docker load or skopeo (docker or OCI format)', binary: { mediaType: 'application/x-tar', description: ARCHIVE_DESCRIPTION } })
   @Public()
+  @RobotsAllowed()
   async archive(
     @CurrentPrincipal() principal: Principal,
     @Param('name') name: string,
@@ -47,6 +48,7 @@ export class ExportController {
   @Get('exports')
   @ApiDoc({ summary: 'Download several images as one archive (a link a browser can follow: repeat ref=)', binary: { mediaType: 'application/x-tar', description: ARCHIVE_DESCRIPTION } })
   @Public()
+  @RobotsAllowed()
   async exportLink(
     @CurrentPrincipal() principal: Principal,
     @ValidQuery(ExportQuery) query: ExportQuery,
@@ -62,6 +64,7 @@ export class ExportController {
   @HttpCode(200)
   @ApiDoc({ summary: 'Download several images (of one or more repositories) as one archive; shared layers are written once', binary: { mediaType: 'application/x-tar', description: ARCHIVE_DESCRIPTION } })
   @Public()
+  @RobotsAllowed()
   async exportMany(
     @CurrentPrincipal() principal: Principal,
     @ValidBody(ExportBody) body: ExportBody,

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { ArchiveError, buildImportPlan, MediaTypes } from '@berth/oci';
 import { InMemoryDriver } from '@berth/storage';
-import { ArchiveReader } from './import-reader';
+import { ArchiveLimits, ArchiveReader, BOMB_GUARD_AFTER_BYTES, MAX_DECOMPRESSION_RATIO } from './import-reader';
 import { MemberStager } from './import-stager';
 
 /** The reader and the planner over the hand-built fixtures (scripts/make-archive-fixtures.mjs), on an in-memory driver. */
@@ -122,3 +122,137 @@ describe('ArchiveReader + buildImportPlan', () => {
     expect((await failure(zlib.gzipSync(zlib.gzipSync(classic)))).message).toMatch(/^archive of archives: the upload is gzip around a gzip-compressed stream, compressed twice/);
   });
 });
+
+/** What an upload may unpack to: the decompression bomb guard, BERTH_IMPORT_MAX_BYTES and BERTH_UPLOAD_MAX_BYTES, with small numbers. */
+describe('ArchiveReader limits', () => {
+  const MiB = 1024 * 1024;
+  const LAYER = `${'e'.repeat(64)}/layer.tar`;
+  let dir: string;
+  const fixture = (name: string) => fs.readFileSync(path.join(dir, name));
+
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-limits-spec-'));
+    execFileSync(process.execPath, [path.join(__dirname, '../../../../scripts/make-archive-fixtures.mjs'), dir]);
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** A tar whose one member, LAYER, is `size` zero bytes (a multiple of 512). */
+  function zeroTar(size: number): Buffer {
+    return Buffer.concat([tarHeader(LAYER, size), Buffer.alloc(size + 1024)]);
+  }
+
+  /** Streams `body` (whole, in 1000-byte chunks, or a stream) through a reader with `limits`, watching what is staged. */
+  async function read(body: Buffer | Readable, limits: ArchiveLimits) {
+    const storage = new InMemoryDriver();
+    const stager = new MemberStager(storage, '/imports/test');
+    const staged = jest.spyOn(stager, 'stageBlob');
+    const reader = new ArchiveReader(stager, undefined, limits);
+    const source = Buffer.isBuffer(body) ? Readable.from(Array.from({ length: Math.ceil(body.length / 1000) }, (_, i) => body.subarray(i * 1000, (i + 1) * 1000))) : body;
+    const outcome = await reader.read(source).then(
+      (read) => ({ read, error: undefined }),
+      (error: unknown) => ({ read: undefined, error: error as ArchiveError }),
+    );
+    if (outcome.error && !(outcome.error instanceof ArchiveError)) throw outcome.error;
+    return { ...outcome, reader, staged: staged.mock.calls.map(([name]) => name) };
+  }
+
+  /** A body that sends `first` and then nothing more, without ending: an answer proves nothing further was waited for. */
+  function stalled(first: Buffer): Readable {
+    const body = new Readable({ read: () => undefined });
+    body.push(first);
+    return body;
+  }
+
+  it('exports the guard at 100:1 past 1 GiB', () => {
+    expect([BOMB_GUARD_AFTER_BYTES, MAX_DECOMPRESSION_RATIO]).toEqual([1024 ** 3, 100]);
+  });
+
+  it('refuses a gzip or zstd of zeros once past the floor, at the first chunk over the ratio', async () => {
+    const tar = zeroTar(8 * MiB);
+    const gz = zlib.gzipSync(tar);
+    const { error, reader } = await read(gz, { bombGuardAfterBytes: MiB, maxRatio: 100 });
+    expect([error?.problem, error?.message]).toEqual([
+      'too-large',
+      expect.stringMatching(/^the archive unpacks to more than 100 times its compressed size \(1\.\d MiB from \d+(\.\d KiB| B) so far\): refusing a likely decompression bomb; if it is a real image archive, upload the tar uncompressed$/),
+    ]);
+    expect(reader.unpackedBytes).toBeLessThan(2 * MiB);
+    const zst = execFileSync('zstd', ['-q', '-c'], { input: tar });
+    expect((await read(zst, { bombGuardAfterBytes: MiB, maxRatio: 100 })).error?.message).toMatch(/^the archive unpacks to more than 100 times its compressed size/);
+    // Below the floor the ratio is not held against it: the default floor is 1 GiB.
+    const unguarded = await read(gz, {});
+    expect([unguarded.error, unguarded.reader.unpackedBytes]).toEqual([undefined, tar.length]);
+  });
+
+  it('passes a real archive that compresses well (about 19:1) under the ratio, and refuses it at 10:1', async () => {
+    const gz = zlib.gzipSync(fixture('classic.tar'));
+    const passed = await read(gz, { bombGuardAfterBytes: 0, maxRatio: 100 });
+    expect(passed.error).toBeUndefined();
+    expect(buildImportPlan(passed.read!.contents).images).toHaveLength(2);
+    expect((await read(gz, { bombGuardAfterBytes: 0, maxRatio: 10 })).error?.message).toMatch(/^the archive unpacks to more than 10 times its compressed size/);
+  });
+
+  it('BERTH_IMPORT_MAX_BYTES: a member whose declared size passes the limit fails at its header, before its bytes are read', async () => {
+    const tar = zeroTar(10 * MiB);
+    // Only the header and a few bytes of the member ever arrive, and the body never ends.
+    const { error, staged } = await read(stalled(zlib.gzipSync(tar.subarray(0, 2048))), { maxBytes: MiB });
+    expect(error?.message).toBe(
+      `the archive is larger than BERTH_IMPORT_MAX_BYTES (1.0 MiB): its members declare 10.0 MiB up to "${LAYER}" (10.0 MiB); import fewer images per archive, or ask an administrator to raise the limit`,
+    );
+    expect(staged).toEqual([]);
+    expect((await read(zlib.gzipSync(tar), { maxBytes: tar.length })).error).toBeUndefined();
+  });
+
+  it('BERTH_IMPORT_MAX_BYTES: the tar stream itself (headers and padding too) is counted after decompression', async () => {
+    const classic = fixture('classic.tar');
+    // Its members declare about 11 KiB; the tar is 26 KiB.
+    const { error } = await read(zlib.gzipSync(classic), { maxBytes: 20_000 });
+    expect(error?.message).toMatch(/^the archive is larger than BERTH_IMPORT_MAX_BYTES \(19\.5 KiB\): its tar stream passed \d+\.\d KiB after gzip decompression; import fewer/);
+    expect((await read(zlib.gzipSync(classic), { maxBytes: classic.length })).error).toBeUndefined();
+  });
+
+  it('BERTH_IMPORT_MAX_BYTES: an uncompressed upload is refused on its Content-Length at once; a compressed one is judged unpacked', async () => {
+    const classic = fixture('classic.tar');
+    const { error, staged } = await read(stalled(classic.subarray(0, 1000)), { maxBytes: 20_000, contentLength: classic.length });
+    expect(error?.message).toBe('the archive is larger than BERTH_IMPORT_MAX_BYTES (19.5 KiB): the upload is 26.0 KiB; import fewer images per archive, or ask an administrator to raise the limit');
+    expect(staged).toEqual([]);
+    expect((await read(classic, { maxBytes: classic.length, contentLength: classic.length })).error).toBeUndefined();
+    // Content-Length counts compressed bytes: not held against the limit, even when it is larger.
+    const hybrid = fixture('hybrid.tar');
+    expect((await read(zlib.gzipSync(hybrid), { maxBytes: hybrid.length, contentLength: hybrid.length + 1 })).error).toBeUndefined();
+  });
+
+  it('BERTH_UPLOAD_MAX_BYTES: a compressed layer fails before staging; uncompressed layers and JSON documents are left to the plan check', async () => {
+    // hybrid.tar: a 2560-byte tar layer, a 152-byte gzip layer, a 476-byte config and a 551-byte manifest.
+    const { error, staged } = await read(fixture('hybrid.tar'), { maxBlobBytes: 150 });
+    expect(error?.message).toMatch(/^member "blobs\/sha256\/[0-9a-f]{64}" is 152 bytes, over this registry's limit of 150 bytes per blob \(BERTH_UPLOAD_MAX_BYTES\)$/);
+    expect(staged).not.toContain(error!.message.split('"')[1]);
+    // The manifest is no blob (the registry holds it to 4 MiB); the config is refused by the plan check.
+    const hybrid = await read(fixture('hybrid.tar'), { maxBlobBytes: 170 });
+    expect(hybrid.error).toBeUndefined();
+    expect(buildImportPlan(hybrid.read!.contents).blobs.filter((b) => b.size > 170).map((b) => b.role)).toEqual(['config']);
+    // classic.tar's three layers are 2560- and 3072-byte tars: staged gzip-compressed, far below the limit.
+    const classic = await read(fixture('classic.tar'), { maxBlobBytes: 2000 });
+    expect(classic.error).toBeUndefined();
+    expect(classic.staged.filter((name) => name.endsWith('/layer.tar'))).toHaveLength(3);
+    const plan = buildImportPlan(classic.read!.contents);
+    expect(Math.max(...plan.blobs.map((b) => b.size))).toBeLessThanOrEqual(2000);
+  });
+});
+
+/** A ustar header for a regular file of `size` bytes. */
+function tarHeader(name: string, size: number): Buffer {
+  const header = Buffer.alloc(512);
+  header.write(name, 0, 100, 'utf8');
+  header.write('0000644\0', 100);
+  header.write('0000000\0', 108);
+  header.write('0000000\0', 116);
+  header.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
+  header.write('00000000000\0', 136);
+  header.fill(0x20, 148, 156);
+  header.write('0', 156);
+  header.write('ustar\u000000', 257, 8, 'latin1');
+  let sum = 0;
+  for (const byte of header) sum += byte;
+  header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8, 'latin1');
+  return header;
+}

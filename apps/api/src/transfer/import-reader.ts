@@ -11,12 +11,14 @@ import {
   describeHead,
   describeKind,
   isArchiveKind,
+  MAX_JSON_MEMBER_BYTES,
   normalizeMemberName,
   resolveLinkTarget,
   SNIFF_BYTES,
   sniffContent,
   unexpectedMember,
 } from '@berth/oci';
+import { formatBytes } from '../common/bytes';
 import { createDecompressor } from './import-compression';
 import { MemberStager } from './import-stager';
 
@@ -38,6 +40,27 @@ export class UploadInterruptedError extends Error {
 /** Far beyond any image archive (four members per layer in the classic layout), and a bound on what is kept per member. */
 export const MAX_ARCHIVE_MEMBERS = 100_000;
 
+/**
+ * Decompression bomb guard: past this much unpacked tar, the upload may unpack to at most
+ * MAX_DECOMPRESSION_RATIO times the compressed bytes read so far. Image archives are far below 10:1
+ * (layers are compressed or hold binaries); runs of zeros reach 1000:1 with gzip and far more with zstd.
+ */
+export const BOMB_GUARD_AFTER_BYTES = 1024 ** 3;
+export const MAX_DECOMPRESSION_RATIO = 100;
+
+/** What one upload may unpack to. */
+export interface ArchiveLimits {
+  /** BERTH_IMPORT_MAX_BYTES: the largest tar accepted (after gzip/zstd), checked against Content-Length, the declared member sizes and the stream. */
+  maxBytes?: number;
+  /** BERTH_UPLOAD_MAX_BYTES: a compressed layer (or other member staged byte for byte) may not declare more. */
+  maxBlobBytes?: number;
+  /** The upload's Content-Length, when the client sent one. */
+  contentLength?: number;
+  /** The bomb guard's constants; tests shrink them. */
+  bombGuardAfterBytes?: number;
+  maxRatio?: number;
+}
+
 const TAR_TYPES: Record<string, string> = {
   'character-device': 'a character device',
   'block-device': 'a block device',
@@ -46,8 +69,9 @@ const TAR_TYPES: Record<string, string> = {
 
 /**
  * One pass over an upload: gzip or zstd around the tar is detected by magic bytes and removed, every
- * member name is checked as it arrives, and members are staged by `stager`. Never destroys `body`: on a
- * bad archive the request stays usable, so the caller can answer while the client is still sending.
+ * member name is checked as it arrives, and members are staged by `stager`. What the tar may unpack to is
+ * bounded as it streams (`limits`, and the decompression bomb guard). Never destroys `body`: on a bad
+ * archive the request stays usable, so the caller can answer while the client is still sending.
  */
 export class ArchiveReader {
   private wrapping: ArchiveWrapping = 'none';
@@ -57,11 +81,21 @@ export class ArchiveReader {
   private current?: string;
   private last?: string;
   bytesRead = 0;
+  /** Bytes of the tar stream so far, after gzip/zstd. */
+  unpackedBytes = 0;
+  /** What the tar headers so far declared their members hold. */
+  private declaredBytes = 0;
+  private readonly bombGuardAfterBytes: number;
+  private readonly maxRatio: number;
 
   constructor(
     private readonly stager: MemberStager,
     private readonly onBytes: (bytesRead: number) => void = () => undefined,
-  ) {}
+    private readonly limits: ArchiveLimits = {},
+  ) {
+    this.bombGuardAfterBytes = limits.bombGuardAfterBytes ?? BOMB_GUARD_AFTER_BYTES;
+    this.maxRatio = limits.maxRatio ?? MAX_DECOMPRESSION_RATIO;
+  }
 
   async read(body: Readable): Promise<ReadArchive> {
     const extract = tar.extract();
@@ -77,7 +111,7 @@ export class ArchiveReader {
       );
     });
     try {
-      await pipeline(this.source(body), this.unwrap.bind(this), this.checkTar.bind(this), extract);
+      await pipeline(this.source(body), this.unwrap.bind(this), this.measure.bind(this), this.checkTar.bind(this), extract);
     } catch (err) {
       throw this.explain(err);
     }
@@ -105,6 +139,8 @@ export class ArchiveReader {
       throw new ArchiveError('unsupported', `the upload is ${describeKind(kind)}; Berth reads tar archives, plain or wrapped in gzip or zstd`);
     }
     if (kind !== 'gzip' && kind !== 'zstd') {
+      const { maxBytes, contentLength } = this.limits;
+      if (maxBytes !== undefined && contentLength !== undefined && contentLength > maxBytes) throw this.tooLarge(`the upload is ${formatBytes(contentLength)}`);
       yield* rest;
       return;
     }
@@ -117,6 +153,25 @@ export class ArchiveReader {
       for await (const chunk of decompressor as AsyncIterable<Buffer>) yield chunk;
     } finally {
       input.destroy();
+    }
+  }
+
+  /** Counts the tar stream: BERTH_IMPORT_MAX_BYTES, and the bomb guard once past its floor. */
+  private async *measure(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    const { maxBytes } = this.limits;
+    for await (const chunk of source) {
+      this.unpackedBytes += chunk.length;
+      const unpacked = this.unpackedBytes;
+      if (maxBytes !== undefined && unpacked > maxBytes) {
+        throw this.tooLarge(`its tar stream passed ${formatBytes(unpacked)}${this.wrapping === 'none' ? '' : ` after ${this.wrapping} decompression`}`);
+      }
+      if (this.wrapping !== 'none' && unpacked > this.bombGuardAfterBytes && unpacked > this.maxRatio * this.bytesRead) {
+        throw new ArchiveError(
+          'too-large',
+          `the archive unpacks to more than ${this.maxRatio} times its compressed size (${formatBytes(unpacked)} from ${formatBytes(this.bytesRead)} so far): refusing a likely decompression bomb; if it is a real image archive, upload the tar uncompressed`,
+        );
+      }
+      yield chunk;
     }
   }
 
@@ -143,6 +198,7 @@ export class ArchiveReader {
   private async entry(header: tar.Headers, stream: Readable): Promise<void> {
     const name = normalizeMemberName(header.name);
     this.current = name;
+    this.declare(name, header.size ?? 0);
     const type = header.type ?? 'file';
     if (type === 'directory') {
       if (!classifyMember(name, 'directory')) throw unexpectedMember(`${name}/`, new Uint8Array(0));
@@ -172,11 +228,46 @@ export class ArchiveReader {
         this.members.push(await this.stager.readDocument(name, size, stream));
         return;
       case 'blob':
-        this.members.push(await this.stager.stageBlob(name, size, stream));
+        this.members.push(await this.stager.stageBlob(name, size, await this.withinBlobLimit(name, size, stream)));
         return;
       default:
         await drain(stream);
     }
+  }
+
+  /** BERTH_IMPORT_MAX_BYTES against the sizes the headers declare: a member that would pass it fails before its bytes are read. */
+  private declare(name: string, size: number): void {
+    this.declaredBytes += size;
+    const max = this.limits.maxBytes;
+    if (max !== undefined && this.declaredBytes > max) {
+      throw this.tooLarge(`its members declare ${formatBytes(this.declaredBytes)} up to "${clip(name)}" (${formatBytes(size)})`);
+    }
+  }
+
+  /**
+   * BERTH_UPLOAD_MAX_BYTES before staging, for the members staged byte for byte that can be large
+   * (compressed layers, other data). The service holds the plan's blobs to the same limit once the
+   * archive is read, which alone can judge the rest: an uncompressed tar is staged gzip-compressed (the
+   * limit is on that copy, as for a push), and a JSON document of at most 4 MiB may be a manifest (not a
+   * blob) or a config.
+   */
+  private async withinBlobLimit(name: string, size: number, stream: Readable): Promise<Readable> {
+    const max = this.limits.maxBlobBytes;
+    if (max === undefined || size <= max) return stream;
+    const { head, rest } = await takeHead(stream as AsyncIterable<Buffer>, SNIFF_BYTES);
+    const kind = sniffContent(head);
+    if (kind !== 'tar' && !(kind === 'json' && size <= MAX_JSON_MEMBER_BYTES)) {
+      throw new ArchiveError('too-large', `member "${clip(name)}" is ${size} bytes, over this registry's limit of ${max} bytes per blob (BERTH_UPLOAD_MAX_BYTES)`);
+    }
+    return Readable.from(rest, { objectMode: false });
+  }
+
+  private tooLarge(detail: string): ArchiveError {
+    const max = formatBytes(this.limits.maxBytes ?? 0);
+    return new ArchiveError(
+      'too-large',
+      `the archive is larger than BERTH_IMPORT_MAX_BYTES (${max}): ${detail}; import fewer images per archive, or ask an administrator to raise the limit`,
+    );
   }
 
   private claim(name: string): void {

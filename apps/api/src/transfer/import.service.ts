@@ -15,7 +15,7 @@ import {
 } from '@berth/oci';
 import { PathNotFoundError, StorageDriver } from '@berth/storage';
 import type { ProjectAccessRow } from '../access/access.repository';
-import type { UserPrincipal } from '../access/principal';
+import { type Actor, principalName } from '../access/principal';
 import { actorOf, AuditService } from '../audit/audit.service';
 import { DomainError, isDomainError } from '../common/domain-error';
 import type { Page, Paging } from '../common/paging';
@@ -48,7 +48,7 @@ const SWEEP_INTERVAL_MS = 60_000;
  * Archive imports (docs/design/offline-transfer.md): the upload is read once, member by member, into
  * staging; the archive is then planned (images, names, checks), and committed in the background through
  * the registry's own paths (ImportCommitter). A job waits for names when an image has none. Permission
- * is push, as for a registry push; a project the caller may not see is 404.
+ * is push, as for a registry push (robots with push may import); a project the caller may not see is 404.
  */
 @Injectable()
 export class ImportService implements OnModuleInit, OnApplicationShutdown {
@@ -81,13 +81,13 @@ export class ImportService implements OnModuleInit, OnApplicationShutdown {
    * importing (the commit continues in the background). The job row exists from the first byte, so the
    * console can watch `bytesRead` grow while the upload runs.
    */
-  async start(user: UserPrincipal, projectName: string, upload: ArchiveUpload, query: StartImportQuery): Promise<ImportJob> {
-    const project = await this.access.require(user, projectName, 'push');
+  async start(actor: Actor, projectName: string, upload: ArchiveUpload, query: StartImportQuery): Promise<ImportJob> {
+    const project = await this.access.require(actor, projectName, 'push');
     const defaults = this.defaultsOf(query, project.name);
     const id = randomUUID();
-    await this.jobs.create({ id, projectId: project.id, createdBy: user.username, bytesTotal: upload.length ?? null });
+    await this.jobs.create({ id, projectId: project.id, createdBy: principalName(actor), bytesTotal: upload.length ?? null });
     // Tracked like a commit, so a shutdown waits for the job's end to be written.
-    await this.track(this.receive(id, project, user, upload, query, defaults));
+    await this.track(this.receive(id, project, actor, upload, query, defaults));
     return this.view(project, id);
   }
 
@@ -95,14 +95,15 @@ export class ImportService implements OnModuleInit, OnApplicationShutdown {
   private async receive(
     id: string,
     project: ProjectAccessRow,
-    user: UserPrincipal,
+    actor: Actor,
     upload: ArchiveUpload,
     query: StartImportQuery,
     defaults: { repository?: string; tag?: string },
   ): Promise<void> {
     const progress = new ImportProgress(this.jobs, id, this.logger).start();
     const stager = new MemberStager(this.storage, stagingDir(id));
-    const reader = new ArchiveReader(stager, (bytes) => (progress.bytesRead = bytes));
+    const limits = { maxBytes: this.config.importMaxBytes, maxBlobBytes: this.config.uploadMaxBytes, contentLength: upload.length };
+    const reader = new ArchiveReader(stager, (bytes) => (progress.bytesRead = bytes), limits);
     try {
       const read = await reader.read(upload.stream);
       await progress.stop();
@@ -124,28 +125,28 @@ export class ImportService implements OnModuleInit, OnApplicationShutdown {
         images: plan.images.length,
         layers: plan.blobs.filter((b) => b.role === 'layer').length,
       });
-      if (!waiting) this.launch(id, project, user, upload.address, staged, targets);
+      if (!waiting) this.launch(id, project, actor, upload.address, staged, targets);
     } catch (err) {
       await progress.stop();
       // Answered at once, even while the client is still sending: Node's server reads and drops the rest
       // of the body after the response, so the client learns early and the connection stays usable.
-      await this.fail(id, project, user, upload.address, err, reader.bytesRead);
+      await this.fail(id, project, actor, upload.address, err, reader.bytesRead);
     }
   }
 
-  async list(user: UserPrincipal, projectName: string, paging: Paging): Promise<Page<ImportJobSummary>> {
-    const project = await this.access.require(user, projectName, 'push');
+  async list(actor: Actor, projectName: string, paging: Paging): Promise<Page<ImportJobSummary>> {
+    const project = await this.access.require(actor, projectName, 'push');
     return this.jobs.list(project.id, paging);
   }
 
-  async get(user: UserPrincipal, projectName: string, id: string): Promise<ImportJob> {
-    const project = await this.access.require(user, projectName, 'push');
+  async get(actor: Actor, projectName: string, id: string): Promise<ImportJob> {
+    const project = await this.access.require(actor, projectName, 'push');
     return this.view(project, id);
   }
 
   /** Names for a job awaiting them; the import then continues in the background. */
-  async name(user: UserPrincipal, projectName: string, id: string, body: ImportNamesBody, address?: string): Promise<ImportJob> {
-    const project = await this.access.require(user, projectName, 'push');
+  async name(actor: Actor, projectName: string, id: string, body: ImportNamesBody, address?: string): Promise<ImportJob> {
+    const project = await this.access.require(actor, projectName, 'push');
     const job = await this.jobs.find(project.id, id);
     if (!job || !job.plan) throw importNotFound(id, project.name);
     if (job.status !== 'awaiting_names') throw DomainError.conflict(`import ${id} is ${job.status}; names can be given only while it is awaiting_names`);
@@ -171,7 +172,7 @@ export class ImportService implements OnModuleInit, OnApplicationShutdown {
     }
     const summary: ImportPlanSummary = { ...job.plan, images: job.images.map((image) => ({ ...image, targets: applied.targets[image.index] })) };
     if (!(await this.jobs.claimForImport(id, summary))) throw DomainError.conflict(`import ${id} is no longer awaiting names`);
-    this.launch(id, project, user, address, staged, applied.targets);
+    this.launch(id, project, actor, address, staged, applied.targets);
     return this.view(project, id);
   }
 
@@ -201,8 +202,8 @@ export class ImportService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Commits in the background; the job row tells how it went. */
-  private launch(id: string, project: ProjectAccessRow, user: UserPrincipal, address: string | undefined, plan: StagedPlan, targets: ImageTarget[][]): void {
-    void this.track(this.commit(id, project, user, address, plan, targets));
+  private launch(id: string, project: ProjectAccessRow, actor: Actor, address: string | undefined, plan: StagedPlan, targets: ImageTarget[][]): void {
+    void this.track(this.commit(id, project, actor, address, plan, targets));
   }
 
   private track(work: Promise<void>): Promise<void> {
@@ -211,17 +212,17 @@ export class ImportService implements OnModuleInit, OnApplicationShutdown {
     return tracked;
   }
 
-  private async commit(id: string, project: ProjectAccessRow, user: UserPrincipal, address: string | undefined, plan: StagedPlan, targets: ImageTarget[][]): Promise<void> {
+  private async commit(id: string, project: ProjectAccessRow, actor: Actor, address: string | undefined, plan: StagedPlan, targets: ImageTarget[][]): Promise<void> {
     const progress = new ImportProgress(this.jobs, id, this.logger).start();
     try {
       const result = await this.committer.commit(plan, new Map(targets.map((t, i) => [i, t])), progress);
       await progress.stop();
       await this.jobs.succeeded(id, result, { imagesDone: progress.imagesDone, layersDone: progress.layersDone });
-      await this.record(id, project, user, address, true, { format: plan.format, tags: result.tags.map((t) => `${t.repository}:${t.tag}`) });
+      await this.record(id, project, actor, address, true, { format: plan.format, tags: result.tags.map((t) => `${t.repository}:${t.tag}`) });
     } catch (err) {
       await progress.stop();
       const partial: ImportResult | null = err instanceof PartialImportError ? { tags: err.tags, notes: plan.notes } : null;
-      await this.fail(id, project, user, address, err, undefined, partial);
+      await this.fail(id, project, actor, address, err, undefined, partial);
     } finally {
       await this.removeStaging(id);
     }
@@ -230,7 +231,7 @@ export class ImportService implements OnModuleInit, OnApplicationShutdown {
   private async fail(
     id: string,
     project: ProjectAccessRow,
-    user: UserPrincipal,
+    actor: Actor,
     address: string | undefined,
     err: unknown,
     bytesRead?: number,
@@ -241,7 +242,7 @@ export class ImportService implements OnModuleInit, OnApplicationShutdown {
       if (bytesRead !== undefined) await this.jobs.progress(id, { bytesRead });
       await this.jobs.failed(id, message, partial);
       await this.removeStaging(id);
-      await this.record(id, project, user, address, false, { error: message });
+      await this.record(id, project, actor, address, false, { error: message });
     } catch (writeError) {
       this.logger.error({ msg: `could not record the failure of import ${id}`, err: writeError });
     }
@@ -255,9 +256,9 @@ export class ImportService implements OnModuleInit, OnApplicationShutdown {
     return `internal error while importing; the server log has the details (import ${id})`;
   }
 
-  private record(id: string, project: ProjectAccessRow, user: UserPrincipal, address: string | undefined, success: boolean, details: Record<string, unknown>): Promise<void> {
+  private record(id: string, project: ProjectAccessRow, actor: Actor, address: string | undefined, success: boolean, details: Record<string, unknown>): Promise<void> {
     return this.audit.recordNow({
-      ...actorOf(user),
+      ...actorOf(actor),
       action: 'archive.import',
       resource: `project ${project.name}`,
       projectId: project.id,
