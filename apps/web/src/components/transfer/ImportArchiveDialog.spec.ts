@@ -168,4 +168,77 @@ describe('ImportArchiveDialog', () => {
     expect(wrapper.get('[role="alert"]').text()).toContain('not a tar archive: bad header checksum');
     expect(wrapper.find('[data-test="import-job"]').exists()).toBe(false);
   });
+
+  it('shows the reasons of a refused upload, not only "invalid query"', async () => {
+    const reason = 'repository "named/app" is in project named; this import goes to project team';
+    uploadArchive.mockRejectedValue(new ApiError(400, { code: 'INVALID', message: 'invalid query', details: { issues: [{ path: 'query', message: reason }] }, requestId: 'r' }));
+    const wrapper = await open({ repository: 'named/app' });
+    await pick(wrapper, archive());
+    await wrapper.get('[data-test="import-start"]').trigger('click');
+    await flushPromises();
+    const alert = wrapper.get('[role="alert"]');
+    expect(alert.text()).toContain('invalid query');
+    expect(alert.get('[data-test="error-issues"]').text()).toBe(`query: ${reason}`);
+    // The form stays as it was, for another try.
+    expect(wrapper.get('[data-test="import-file-name"]').text()).toContain('app.tar');
+  });
+
+  it('shows why the names were refused, and keeps the form for another try', async () => {
+    const reason = 'images.0: repository "named/app" is in project named; this import goes to project team';
+    uploadArchive.mockResolvedValue(job({ status: 'awaiting_names', images: [image(0)] }));
+    post.mockRejectedValueOnce(new ApiError(400, { code: 'INVALID', message: 'invalid names', details: { issues: [{ path: 'images', message: reason }] }, requestId: 'r' }));
+    const wrapper = await open();
+    await pick(wrapper, archive());
+    await wrapper.get('[data-test="import-start"]').trigger('click');
+    await flushPromises();
+    await wrapper.get('[data-test="import-name-repository"]').setValue('named/app');
+    await wrapper.get('[data-test="import-names"]').trigger('submit');
+    await flushPromises();
+    // The issue's text already starts with its path: shown once, as the server wrote it.
+    expect(wrapper.get('[role="alert"] [data-test="error-issues"]').text()).toBe(reason);
+    expect(wrapper.get('[data-test="import-job"]').attributes('data-status')).toBe('awaiting_names');
+    expect(wrapper.findAll('[data-test="import-name-row"]')).toHaveLength(1);
+  });
+
+  it("shows a failed job's own error as the upload answers it", async () => {
+    uploadArchive.mockResolvedValue(job({ status: 'failed', error: 'not an image archive: no manifest.json and no index.json' }));
+    const wrapper = await open();
+    await pick(wrapper, archive());
+    await wrapper.get('[data-test="import-start"]').trigger('click');
+    await flushPromises();
+    expect(wrapper.get('[data-test="import-error"]').text()).toBe('The import failed: not an image archive: no manifest.json and no index.json');
+    expect(get).not.toHaveBeenCalled();
+  });
+
+  it('hides the browser\'s file input behind a translated button that opens it', async () => {
+    const wrapper = await open();
+    i18n.global.locale.value = 'zh-CN';
+    await flushPromises();
+    const input = wrapper.get('[data-test="import-file"]');
+    // Still in the DOM and enabled (for the picker and setInputFiles), but out of sight and out of the tab order.
+    expect(input.classes()).toContain('file-input');
+    expect([input.attributes('type'), input.attributes('tabindex'), input.attributes('aria-hidden'), input.attributes('disabled')]).toEqual(['file', '-1', 'true', undefined]);
+    const choose = wrapper.get('[data-test="import-choose"]');
+    expect(choose.element.tagName).toBe('BUTTON');
+    expect(choose.text()).toBe('选择文件');
+    expect(wrapper.get('[data-test="import-drop"]').text()).toContain('或将归档文件拖放到此处');
+
+    const opened = vi.spyOn(input.element as HTMLInputElement, 'click').mockImplementation(() => undefined);
+    await choose.trigger('click');
+    expect(opened).toHaveBeenCalledTimes(1);
+    await wrapper.get('[data-test="import-drop"]').trigger('click');
+    expect(opened).toHaveBeenCalledTimes(2);
+
+    await pick(wrapper, archive());
+    expect(wrapper.get('[data-test="import-file-name"]').text()).toBe('app.tar（2.93 KB）');
+    expect(wrapper.get('[data-test="import-choose"]').text()).toBe('更换文件');
+    i18n.global.locale.value = 'en';
+  });
+
+  it('takes a dropped file', async () => {
+    const wrapper = await open();
+    await wrapper.get('[data-test="import-drop"]').trigger('drop', { dataTransfer: { files: [archive()] } });
+    expect(wrapper.get('[data-test="import-file-name"]').text()).toContain('app.tar');
+    expect(wrapper.get('[data-test="import-start"]').attributes('disabled')).toBeUndefined();
+  });
 });

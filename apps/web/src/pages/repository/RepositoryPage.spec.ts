@@ -137,4 +137,26 @@ describe('RepositoryPage', () => {
     expect(wrapper.find('[data-test=readme-editor]').exists()).toBe(false);
     expect(wrapper.get('[data-test=readme]').text()).toContain('New text for the readme');
   });
+
+  it("offers the import with the page's full repository name (project included), so a nested path stays in this project", async () => {
+    permissions = ['pull', 'push'];
+    const { wrapper } = await mountAt('/projects/library/repositories/tools/cli');
+    await wrapper.get('[data-test=import-archive]').trigger('click');
+    // The dialog is loaded when first opened, and shown in the body.
+    const field = await vi.waitFor(async () => {
+      await flushPromises();
+      const input = document.querySelector<HTMLInputElement>('input[data-test="import-repository"]');
+      if (!input) throw new Error('no import dialog yet');
+      return input;
+    });
+    // "tools/cli" alone would be read as repository "cli" of a project "tools".
+    expect(field.value).toBe('library/tools/cli');
+  });
+
+  it('offers no import to someone who may not push', async () => {
+    permissions = ['pull'];
+    const { wrapper } = await mountAt('/projects/library/repositories/tools/cli');
+    expect(wrapper.find('[data-test=repository-name]').exists()).toBe(true);
+    expect(wrapper.find('[data-test=import-archive]').exists()).toBe(false);
+  });
 });
