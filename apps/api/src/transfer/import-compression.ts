@@ -11,8 +11,13 @@ import { Decompress } from 'fzstd';
  */
 export const LAYER_GZIP_LEVEL = 1;
 
-/** Blocks deflated at once: libuv's pool has 4 threads by default, and the machine may have fewer cores. */
-const GZIP_CONCURRENCY = Math.max(1, Math.min(4, os.availableParallelism()));
+/**
+ * Blocks deflated at once: one more than the cores, so a core never waits while the oldest block is handed
+ * on (on 2 cores: 100 MiB/s of /usr's files against 84 with 2 at once), but one thread short of libuv's
+ * pool (`UV_THREADPOOL_SIZE`, 4 by default), which also serves file reads for pulls and argon2 for logins.
+ */
+const THREAD_POOL_SIZE = Number(process.env.UV_THREADPOOL_SIZE) || 4;
+const GZIP_CONCURRENCY = Math.max(1, Math.min(THREAD_POOL_SIZE - 1, os.availableParallelism() + 1));
 
 export function createLayerGzip(): Transform {
   return new ParallelGzip(LAYER_GZIP_LEVEL, GZIP_CONCURRENCY);
