@@ -11,7 +11,9 @@ COPY . .
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
-ENV NODE_ENV=production PORT=5000 BERTH_DATA_DIR=/var/lib/berth
+# A fixed mmap threshold: glibc otherwise raises it as large buffers are freed, and the blob and archive
+# streams' freed 256 KiB - 1 MiB buffers then stay in the heap (~70 MiB more peak RSS in bench:transfer).
+ENV NODE_ENV=production PORT=5000 BERTH_DATA_DIR=/var/lib/berth MALLOC_MMAP_THRESHOLD_=131072
 WORKDIR /app
 COPY --from=build /app /app
 RUN mkdir -p /var/lib/berth && chown node:node /var/lib/berth

@@ -153,7 +153,10 @@ export async function startBerth(opts) {
     BERTH_DATA_DIR: tempDir,
     BERTH_EMBEDDED_PG_PORT: String(pgPort),
     LOG_LEVEL: 'warn',
+    // As `npm start` and the Docker image run it (see Dockerfile); MALLOC_MMAP_THRESHOLD_=default measures glibc's own.
+    MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? '131072',
   };
+  if (env.MALLOC_MMAP_THRESHOLD_ === 'default') delete env.MALLOC_MMAP_THRESHOLD_;
   // A fresh run must not touch a developer's database.
   delete env.DATABASE_URL;
   delete env.BERTH_STORAGE_DIR;
