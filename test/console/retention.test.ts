@@ -399,12 +399,14 @@ describe('the job scheduler', () => {
 
 describe('retention and in-flight pushes', () => {
   let berth: TestBerth;
+  beforeAll(async () => {
+    berth = await startTestBerth({ BERTH_GC_GRACE_SECONDS: '3600' });
+  });
   afterAll(async () => {
     await berth?.close();
   });
 
   it('never deletes what was pushed within the grace window: a multi-platform push sends its children untagged first', async () => {
-    berth = await startTestBerth({ BERTH_GC_GRACE_SECONDS: '3600' });
     const registry = new RegistryClient(berth.url);
     const admin = await ConsoleClient.admin(berth);
     expect((await admin.post('/projects', { name: 'busy' })).status).toBe(201);
@@ -430,5 +432,32 @@ describe('retention and in-flight pushes', () => {
       headers: { 'content-type': MT.ociIndex },
     });
     expect(index.status).toBe(201);
+  });
+
+  it('keeps the old children of an index pushed within the grace window: a re-push where one platform did not change', async () => {
+    const registry = new RegistryClient(berth.url);
+    const admin = await ConsoleClient.admin(berth);
+    expect((await admin.post('/projects', { name: 'rebuilt' })).status).toBe(201);
+    await registry.pushImage('rebuilt/app', { tag: 'v1' });
+    // arm64 was built two hours ago; the re-push sends it again (its push time stays) with a new amd64 and a new index.
+    const arm64 = await registry.pushImage('rebuilt/app', { platform: { os: 'linux', architecture: 'arm64' } });
+    await berth.running.dataSource.query(`UPDATE manifest SET pushed_at = now() - interval '2 hours' WHERE digest = $1`, [arm64.digest]);
+    await registry.pushManifest('rebuilt/app', arm64.digest, arm64.body, arm64.mediaType);
+    const amd64 = await registry.pushImage('rebuilt/app', { platform: { os: 'linux', architecture: 'amd64' } });
+    const index = await registry.pushManifest('rebuilt/app', 'latest', ociIndex([amd64.descriptor, arm64.descriptor]), MT.ociIndex);
+    const saved = await admin.put('/projects/rebuilt/retention', { rules: [{ tags: { include: ['v*'] }, action: { kind: 'latest_pushed', count: 1 } }], schedule: null });
+    expect(saved.status).toBe(200);
+    const started = await admin.post('/projects/rebuilt/retention/runs', { dryRun: false });
+    expect(started.status).toBe(202);
+    const run = await eventually(async () => {
+      const res = await admin.get(`/projects/rebuilt/retention/runs/${started.body.id}`);
+      expect(res.body.status).not.toBe('running');
+      return res.body;
+    });
+    expect(run).toMatchObject({ status: 'succeeded', artifactsDeleted: 0, errors: [] });
+    for (const manifest of [index, amd64, arm64]) {
+      const res = await registry.request('GET', `/v2/rebuilt/app/manifests/${manifest.digest}`, { headers: { accept: `${MT.ociManifest}, ${MT.ociIndex}` } });
+      expect([manifest.digest, res.status]).toEqual([manifest.digest, 200]);
+    }
   });
 });

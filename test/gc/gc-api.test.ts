@@ -181,6 +181,27 @@ describe('garbage collection API', () => {
     expect([report.unreferencedRows, report.unreferencedFiles]).toEqual([[], []]);
   });
 
+  it('keeps a tagged referrer of a deleted untagged manifest, and the referrers of that referrer', async () => {
+    await clean();
+    const repo = 'gc/referred';
+    await createProjectsFor(berth, [repo]);
+    const image = await registry.pushImage(repo);
+    const sbom = await registry.pushArtifact(repo, image.descriptor, 'application/spdx+json', { tag: 'sbom' });
+    const sbomSignature = await registry.pushArtifact(repo, sbom.descriptor, 'application/vnd.example.signature');
+
+    const dry = await gc.run({ dryRun: true, deleteUntagged: true });
+    expect(dry.log!.map((l) => l.message)).toContain(`would delete 1 untagged manifests in ${repo}`);
+    const real = await gc.run({ deleteUntagged: true });
+    expect(real.status).toBe('succeeded');
+    expect(real.log!.map((l) => l.message)).toContain(`deleted 1 untagged manifests in ${repo}`);
+    expect(await manifestStatus(repo, image.digest)).toBe(404);
+    for (const m of [sbom, sbomSignature]) expect([m.digest, await manifestStatus(repo, m.digest)]).toEqual([m.digest, 200]);
+    const referrers = (await registry.request('GET', `/v2/${repo}/referrers/${sbom.digest}`)).json();
+    expect(referrers.manifests.map((m: Descriptor) => m.digest)).toEqual([sbomSignature.digest]);
+    const report = await checkConsistency(berth, { storageDir: berth.storageDir });
+    expect(report.problems).toEqual([]);
+  });
+
   it('sweeps abandoned upload sessions (row and directory) and upload directories no session owns, keeping fresh ones', async () => {
     await clean();
     const repo = 'gc/app';

@@ -85,6 +85,7 @@ interface RunOptions {
   rules: RetentionRule[];
   immutable?: ImmutabilityRule[];
   project?: string;
+  keepPushedAfter?: Date;
 }
 
 function run(repositories: RetentionRepository[], options: RunOptions): RetentionDecision[] {
@@ -94,6 +95,7 @@ function run(repositories: RetentionRepository[], options: RunOptions): Retentio
     rules: options.rules,
     immutable: options.immutable ?? [],
     now: NOW,
+    keepPushedAfter: options.keepPushedAfter,
   });
 }
 
@@ -555,6 +557,47 @@ describe('evaluateRetention indexes and referrers', () => {
     ];
     const decisions = run([repo('team-a/app', artifacts)], { rules: [rule({ kind: 'always' })] });
     expect(keptIds(decisions)).toEqual(['index', 'amd64', 'amd64-sig']);
+  });
+});
+
+describe('evaluateRetention recent pushes', () => {
+  const keepNewestVersion = rule({ kind: 'latest_pushed', count: 1 }, { tags: { include: ['v*'] } });
+  const lastHour = new Date(NOW.getTime() - 3_600_000);
+
+  it('keeps what was pushed after keepPushedAfter, with the reason, whatever the rules say', () => {
+    const artifacts = [
+      artifact('v2', { pushed: 1 }),
+      artifact('v1', { pushed: 5 }),
+      artifact('child-in-flight', { tags: [], pushed: 0 }),
+      artifact('dev', { pushed: 0 }),
+    ];
+    const decisions = run([repo('team-a/app', artifacts)], { rules: [keepNewestVersion], keepPushedAfter: lastHour });
+    expect(keptIds(decisions)).toEqual(['v2', 'child-in-flight', 'dev']);
+    expect(decisionOf(decisions, 'child-in-flight').reasons).toEqual([{ kind: 'recent' }]);
+    expect(decisionOf(decisions, 'v2').reasons).toEqual([{ kind: 'rule', rule: 0 }]);
+  });
+
+  it('keeps the old children and referrers of a recent index: a re-push where one platform did not change', () => {
+    const artifacts = [
+      artifact('v1', { pushed: 2 }),
+      artifact('latest', { tags: ['latest'], pushed: 0, children: ['amd64-new', 'arm64-old'] }),
+      artifact('amd64-new', { tags: [], pushed: 0 }),
+      artifact('arm64-old', { tags: [], pushed: 30 }),
+      artifact('arm64-old-sig', { tags: [], subject: 'arm64-old', pushed: 30 }),
+      artifact('old-index', { tags: [], pushed: 30, children: ['arm64-old', 'amd64-old'] }),
+      artifact('amd64-old', { tags: [], pushed: 30 }),
+    ];
+    const decisions = run([repo('team-a/app', artifacts)], { rules: [keepNewestVersion], keepPushedAfter: lastHour });
+    expect(keptIds(decisions)).toEqual(['v1', 'latest', 'amd64-new', 'arm64-old', 'arm64-old-sig']);
+    expect(decisionOf(decisions, 'latest').reasons).toEqual([{ kind: 'recent' }]);
+    expect(decisionOf(decisions, 'arm64-old').reasons).toEqual([{ kind: 'parent', digest: digestOf('latest') }]);
+    expect(decisionOf(decisions, 'arm64-old-sig').reasons).toEqual([{ kind: 'parent', digest: digestOf('arm64-old') }]);
+  });
+
+  it('judges by the rules alone without keepPushedAfter, and keeps nothing pushed exactly at it for being recent', () => {
+    const artifacts = [artifact('v1', { pushed: 1 }), artifact('dev', { pushed: 0 })];
+    expect(kept(artifacts, { rules: [keepNewestVersion] })).toEqual(['v1']);
+    expect(kept(artifacts, { rules: [keepNewestVersion], keepPushedAfter: NOW })).toEqual(['v1']);
   });
 });
 

@@ -60,6 +60,8 @@ export type KeepReason =
   | { kind: 'rule'; rule: number }
   /** `tag` is protected by the immutability rule with id `rule`. */
   | { kind: 'immutable'; rule: string; tag: string }
+  /** Pushed after `keepPushedAfter`: it may belong to a push still in flight. */
+  | { kind: 'recent' }
   /** A child or referrer of the kept index or subject `digest`. */
   | { kind: 'parent'; digest: string }
   /** The repository is not selected by any enabled rule. */
@@ -121,6 +123,9 @@ interface CompiledImmutabilityRule {
  *   Ties are broken by digest, then id, so a run never depends on input order. Kept by any rule is kept, and every
  *   keeping rule is listed.
  * - An artifact with a tag protected by an enabled immutability rule is kept, whatever the rules say.
+ * - An artifact pushed after `keepPushedAfter` (when given) is kept (`recent`), top-level or not: a multi-platform push
+ *   sends its children untagged before the index that names them. Being kept, a recent index keeps its children too,
+ *   old ones included (a re-push where one platform did not change).
  * - Children of a kept index and referrers of a kept subject (same repository) are kept, transitively, with a
  *   `parent` reason per kept parent. A tagged child is judged on its own and also kept with its index; an untagged
  *   child of a deleted index is deleted unless another kept index lists it.
@@ -134,6 +139,7 @@ export function evaluateRetention(input: {
   rules: RetentionRule[];
   immutable: ImmutabilityRule[];
   now: Date;
+  keepPushedAfter?: Date;
 }): RetentionDecision[] {
   const problems = validateRetentionRules(input.rules);
   if (problems.length > 0) throw new Error(`invalid retention rules: ${problems.join('; ')}`);
@@ -158,7 +164,7 @@ export function evaluateRetention(input: {
     const reasons =
       covering.length === 0
         ? repository.artifacts.map((): KeepReason[] => [{ kind: 'not_covered' }])
-        : evaluateRepository(repository.artifacts, covering, immutable.filter((rule) => rule.repositories(name)), input.now);
+        : evaluateRepository(repository.artifacts, covering, immutable.filter((rule) => rule.repositories(name)), input.now, input.keepPushedAfter);
     repository.artifacts.forEach((artifact, i) => {
       decisions.push({
         id: artifact.id,
@@ -217,6 +223,7 @@ function evaluateRepository(
   rules: CompiledRule[],
   immutable: CompiledImmutabilityRule[],
   now: Date,
+  keepPushedAfter: Date | undefined,
 ): KeepReason[][] {
   const graph = buildGraph(artifacts);
   const reasons = artifacts.map((): KeepReason[] => []);
@@ -236,6 +243,13 @@ function evaluateRepository(
         const protecting = immutable.find((rule) => rule.tags(tag));
         if (protecting) reasons[i].push({ kind: 'immutable', rule: protecting.id, tag });
       }
+    });
+  }
+
+  if (keepPushedAfter !== undefined) {
+    const after = keepPushedAfter.getTime();
+    artifacts.forEach((artifact, i) => {
+      if (artifact.pushedAt.getTime() > after) reasons[i].push({ kind: 'recent' });
     });
   }
 

@@ -248,9 +248,15 @@ export class ArtifactRepository {
   /**
    * What deleting `root` takes with it: the untagged children whose every parent index goes too, and
    * referrers of anything that goes (a signature of a deleted image signs nothing). Level by level, so
-   * a few queries for the usual image or index.
+   * a few queries for the usual image or index. With `keepTaggedReferrers`, a tagged referrer stays and so
+   * does what refers to it (GC removes only what nobody named).
    */
-  async deletionSet(repositoryId: string, root: { id: string; digest: string }, db: Queryable): Promise<{ id: string; digest: string }[]> {
+  async deletionSet(
+    repositoryId: string,
+    root: { id: string; digest: string },
+    db: Queryable,
+    options: { keepTaggedReferrers?: boolean } = {},
+  ): Promise<{ id: string; digest: string }[]> {
     const set = new Map<string, string>([[root.id, root.digest]]);
     let frontier = [root];
     while (frontier.length > 0) {
@@ -258,12 +264,12 @@ export class ArtifactRepository {
       const rows: { id: string; digest: string }[] = await db.query(
         `SELECT m.id::text AS id, m.digest FROM manifest m
          WHERE m.repository_id = $1 AND NOT (m.id = ANY($2::bigint[])) AND (
-           m.subject_digest = ANY($4::text[])
+           (m.subject_digest = ANY($4::text[]) AND NOT ($5::boolean AND EXISTS (SELECT 1 FROM tag t WHERE t.manifest_id = m.id)))
            OR (m.digest IN (SELECT c.child_digest FROM manifest_child c WHERE c.parent_id = ANY($3::bigint[]))
                AND NOT EXISTS (SELECT 1 FROM tag t WHERE t.manifest_id = m.id)
                AND NOT EXISTS (SELECT 1 FROM manifest_child c JOIN manifest p ON p.id = c.parent_id
                                WHERE p.repository_id = $1 AND c.child_digest = m.digest AND NOT (p.id = ANY($2::bigint[])))))`,
-        [repositoryId, ids, frontier.map((f) => f.id), frontier.map((f) => f.digest)],
+        [repositoryId, ids, frontier.map((f) => f.id), frontier.map((f) => f.digest), options.keepTaggedReferrers ?? false],
       );
       for (const row of rows) set.set(row.id, row.digest);
       frontier = rows;

@@ -170,10 +170,10 @@ export class GarbageCollector {
           roots.map((r) => r.id),
         ]);
         const set = new Map<string, string>();
-        for (const root of still) for (const m of await this.artifacts.deletionSet(repositoryId, root, tx)) set.set(m.id, m.digest);
-        // A tagged referrer (an SBOM someone tagged) stays, subject or not: GC removes only what nobody named.
-        const tagged: { id: string }[] = await tx.query(`SELECT DISTINCT manifest_id::text AS id FROM tag WHERE manifest_id = ANY($1::bigint[])`, [[...set.keys()]]);
-        for (const { id } of tagged) set.delete(id);
+        // A tagged referrer (an SBOM someone tagged) stays, subject or not, and with it what refers to it.
+        for (const root of still) {
+          for (const m of await this.artifacts.deletionSet(repositoryId, root, tx, { keepTaggedReferrers: true })) set.set(m.id, m.digest);
+        }
         if (set.size > 0 && !options.dryRun) {
           await this.artifacts.deleteManifests([...set.keys()], tx);
           await this.publishChange(roots[0].repository, tx);
@@ -286,10 +286,7 @@ export class GarbageCollector {
     const stale: { id: string }[] = options.dryRun
       ? await this.dataSource.query(`SELECT id::text AS id FROM upload WHERE updated_at < now() - make_interval(secs => $1)`, [ageSecs])
       : returnedRows(await this.dataSource.query(`DELETE FROM upload WHERE updated_at < now() - make_interval(secs => $1) RETURNING id::text AS id`, [ageSecs]));
-    const directories = await this.storage.list('/uploads').catch((err) => {
-      if (err instanceof PathNotFoundError) return [] as string[];
-      throw err;
-    });
+    const directories = await listOrEmpty(this.storage, '/uploads');
     await run.phase('uploads', directories.length);
     const staleIds = new Set(stale.map((s) => s.id));
     const ids = directories.map((d) => d.slice(d.lastIndexOf('/') + 1));
@@ -411,7 +408,7 @@ class RunProgress {
     await this.flush();
   }
 
-  /** `total` is an estimate in the orphans phase (blob rows, not files walked): it grows rather than show more than 100%. */
+  /** `total` is counted as a phase starts; the sweep may meet blobs unreferenced since, so it grows rather than show more than 100%. */
   advance(items: number): void {
     this.done += items;
     if (this.done > this.total) this.total = this.done;

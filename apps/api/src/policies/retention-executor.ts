@@ -73,7 +73,7 @@ export class RetentionExecutor {
       try {
         const done = run.dryRun
           ? await this.dryRun(run.project.name, repository, rules, immutable, now)
-          : await this.realRun(run, repository, rules, immutable, now);
+          : await this.realRun(run, repository, rules, now);
         evaluated++;
         if (!done) continue;
         outcome.repositories.push(done.report);
@@ -106,7 +106,6 @@ export class RetentionExecutor {
     run: RunRequest,
     repository: { id: string; name: string },
     rules: RetentionRule[],
-    immutable: ImmutabilityRule[],
     now: Date,
   ): Promise<{ report: RetentionRunRepository; tags: number } | undefined> {
     const done = await inTransaction(this.dataSource, async (tx) => {
@@ -144,15 +143,14 @@ export class RetentionExecutor {
     db: Queryable,
   ): Promise<Plan> {
     const artifacts = await this.retention.artifacts(repository.id, db);
-    const decisions = evaluateRetention({ project, repositories: [{ name: repository.name, artifacts }], rules, immutable, now });
+    // Nothing pushed within GC's grace window goes, nor what such a push names: a multi-platform push sends its
+    // children untagged before the index, and a re-pushed index may name old children.
+    const keepPushedAfter = new Date(now.getTime() - this.config.gc.graceMs);
+    const decisions = evaluateRetention({ project, repositories: [{ name: repository.name, artifacts }], rules, immutable, now, keepPushedAfter });
     const byId = new Map(artifacts.map((a) => [a.id, a]));
-    // Nothing pushed within GC's grace window goes: a multi-platform push sends its children untagged
-    // before the index that names them, and deleting them would fail that push.
-    const graceStart = now.getTime() - this.config.gc.graceMs;
-    const recent = (id: string) => byId.get(id)!.pushedAt.getTime() > graceStart;
-    const doomed = decisions.filter((d) => !d.keep && !recent(d.id));
+    const doomed = decisions.filter((d) => !d.keep);
     if (doomed.length === 0) return { ids: [], artifacts: [] };
-    const kept = new Set(decisions.filter((d) => d.keep || recent(d.id)).map((d) => d.id));
+    const kept = new Set(decisions.filter((d) => d.keep).map((d) => d.id));
     const ids = new Set<string>();
     // Indexes first: their children and referrers come with them, and need no expansion of their own.
     const roots = [...doomed].sort((a, b) => byId.get(b.id)!.children.length - byId.get(a.id)!.children.length);

@@ -97,35 +97,33 @@ export class RetentionRepository {
   }
 
   /**
-   * A new `running` run, unless one of the project's runs is running already (undefined then). Runs of a
-   * project are started one at a time under a transaction-scoped advisory lock, and a run abandoned by a
-   * replica that died is closed as failed first.
+   * A new `running` run, unless one of the project's runs is running already (its id then, to name it in a 409).
+   * Runs of a project are started one at a time under a transaction-scoped advisory lock, and a run abandoned
+   * by a replica that died is closed as failed first.
    */
-  async startRun(projectId: string, run: { trigger: 'manual' | 'schedule'; triggeredBy: string | null; dryRun: boolean }, db: Queryable): Promise<RetentionRunRow | undefined> {
+  async startRun(
+    projectId: string,
+    run: { trigger: 'manual' | 'schedule'; triggeredBy: string | null; dryRun: boolean },
+    db: Queryable,
+  ): Promise<{ started: RetentionRunRow } | { running: string }> {
     await db.query(`SELECT pg_advisory_xact_lock(hashtextextended('berth.retention_run:' || $1::text, 0))`, [projectId]);
     await db.query(
       `UPDATE retention_run SET status = 'failed', finished_at = now(), errors = errors || '["abandoned: the server running it stopped"]'::jsonb
        WHERE project_id = $1 AND status = 'running' AND heartbeat_at < now() - interval '${ABANDONED_AFTER}'`,
       [projectId],
     );
-    const running = await db.query(`SELECT 1 FROM retention_run WHERE project_id = $1 AND status = 'running'`, [projectId]);
-    if (running.length > 0) return undefined;
+    const running = await db.query(`SELECT id::text AS id FROM retention_run WHERE project_id = $1 AND status = 'running' ORDER BY retention_run.id DESC LIMIT 1`, [projectId]);
+    if (running.length > 0) return { running: running[0].id };
     const rows = await db.query(
       `INSERT INTO retention_run (project_id, trigger, triggered_by, dry_run, status) VALUES ($1, $2, $3, $4, 'running') RETURNING ${RUN_COLUMNS}`,
       [projectId, run.trigger, run.triggeredBy, run.dryRun],
     );
-    return rows[0];
+    return { started: rows[0] };
   }
 
   /** A running run says it is alive before each repository; one silent for ABANDONED_AFTER was lost with its process. */
   async heartbeat(id: string): Promise<void> {
     await this.dataSource.query(`UPDATE retention_run SET heartbeat_at = now() WHERE id = $1`, [id]);
-  }
-
-  /** The id of the project's run in progress, if any (to name it in a 409). */
-  async runningRunId(projectId: string): Promise<string | undefined> {
-    const rows = await this.dataSource.query(`SELECT id::text AS id FROM retention_run WHERE project_id = $1 AND status = 'running' ORDER BY retention_run.id DESC LIMIT 1`, [projectId]);
-    return rows[0]?.id;
   }
 
   async finishRun(id: string, outcome: RunOutcome, db: Queryable = this.dataSource): Promise<void> {

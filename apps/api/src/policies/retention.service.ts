@@ -82,13 +82,12 @@ export class RetentionService implements OnModuleInit, OnModuleDestroy, OnApplic
     if (!policy || policy.rules.every((r) => r.disabled)) {
       throw DomainError.precondition(`project ${project.name} has no enabled retention rules; save a policy first`);
     }
-    const run = await inTransaction(this.dataSource, (tx) => this.retention.startRun(project.id, { trigger: 'manual', triggeredBy: principal.username, dryRun: body.dryRun }, tx));
-    if (!run) {
-      const runId = await this.retention.runningRunId(project.id);
-      throw DomainError.conflict(`a retention run of project ${project.name} is running already; wait for it to finish`, runId ? { runId } : undefined);
+    const start = await inTransaction(this.dataSource, (tx) => this.retention.startRun(project.id, { trigger: 'manual', triggeredBy: principal.username, dryRun: body.dryRun }, tx));
+    if ('running' in start) {
+      throw DomainError.conflict(`a retention run of project ${project.name} is running already; wait for it to finish`, { runId: start.running });
     }
-    void this.launch(run, project, actorOf(principal));
-    return runView(run);
+    void this.launch(start.started, project, actorOf(principal));
+    return runView(start.started);
   }
 
   async listRuns(principal: UserPrincipal, projectName: string, query: PageQuery): Promise<Page<RetentionRunView>> {
@@ -119,12 +118,12 @@ export class RetentionService implements OnModuleInit, OnModuleDestroy, OnApplic
       this.logger.log(`scheduled retention of project ${project.name} skipped: no enabled rules`);
       return;
     }
-    const run = await inTransaction(this.dataSource, (tx) => this.retention.startRun(project.id, { trigger: 'schedule', triggeredBy: null, dryRun: false }, tx));
-    if (!run) {
-      this.logger.warn(`scheduled retention of project ${project.name} skipped: a run is going already`);
+    const start = await inTransaction(this.dataSource, (tx) => this.retention.startRun(project.id, { trigger: 'schedule', triggeredBy: null, dryRun: false }, tx));
+    if ('running' in start) {
+      this.logger.warn(`scheduled retention of project ${project.name} skipped: run ${start.running} is going already`);
       return;
     }
-    await this.launch(run, project, SCHEDULER_ACTOR);
+    await this.launch(start.started, project, SCHEDULER_ACTOR);
   }
 
   private launch(run: RetentionRunRow, project: { id: string; name: string }, actor: Pick<AuditEvent, 'actor' | 'actorKind'>): Promise<void> {

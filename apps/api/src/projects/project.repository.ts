@@ -135,11 +135,10 @@ export class ProjectRepository {
     if (returnedRows(result).length === 0) throw DomainError.notFound('project not found');
   }
 
-  /** Locks the project row until the transaction ends; NOT_FOUND when it is gone. */
   /**
    * Locks the project's repositories (in name order) and then the project: the order every push and
    * delete takes them in (repository, then the project's usage row), so a project delete queues behind
-   * them instead of deadlocking, and sees every tag they committed.
+   * them instead of deadlocking, and sees every tag they committed. NOT_FOUND when the project is gone.
    */
   async lock(projectId: string, db: Queryable): Promise<void> {
     await db.query(

@@ -8,6 +8,7 @@ import { offsetOf, Page } from '../common/paging';
 import { inTransaction } from '../database/queryable';
 import { immutableTagError, ImmutabilityService } from '../policies/immutability.service';
 import { ProjectAccessService } from '../projects/project-access.service';
+import { CatalogRepository } from '../registry/catalog.repository';
 import { RegistryChangeFeed } from '../registry/registry-change-feed';
 import type { RepositoryListQuery, RepositorySummary, RepositoryView, UpdateRepositoryBody } from './repository.dto';
 import { RepositoryFilter, RepositoryRepository } from './repository.repository';
@@ -22,6 +23,7 @@ export class RepositoryService {
     private readonly audit: AuditService,
     private readonly changes: RegistryChangeFeed,
     private readonly immutability: ImmutabilityService,
+    private readonly catalog: CatalogRepository,
   ) {}
 
   async listInProject(principal: Principal, projectName: string, query: RepositoryListQuery): Promise<Page<RepositorySummary>> {
@@ -72,7 +74,7 @@ export class RepositoryService {
     const name = `${project.name}/${path}`;
     await inTransaction(this.dataSource, async (tx) => {
       // The row lock first, as pushes take it: a tag pushed meanwhile is either seen here or waits.
-      await tx.query('SELECT id FROM repository WHERE name = $1 FOR UPDATE', [name]);
+      await this.catalog.lockByName(name, tx);
       const locked = await this.immutability.protectedTagsInRepository(name, tx);
       if (!(await this.repositories.delete(name, tx))) throwNotFound(name);
       if (locked.length > 0) throw immutableTagError(locked[0].tag, locked[0], `repository ${name} cannot be deleted`, locked.length - 1);
