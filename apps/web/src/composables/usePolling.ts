@@ -61,11 +61,18 @@ export interface RunFollower<R> {
   resume: () => void;
 }
 
-/** Follows a background run (retention, garbage collection) by asking for it every `intervalMs` until it ends. */
+export interface RunFollowerOptions<R> {
+  /** How often the run is asked for; 1000 ms unless given. */
+  intervalMs?: number;
+  /** Whether the run still goes on; `status === 'running'` unless given (an import has several such states). */
+  isRunning?: (run: R) => boolean;
+}
+
+/** Follows a background run (retention, garbage collection, an import) by asking for it every `intervalMs` until it ends. */
 export function useRunFollower<R extends { id: string; status: string }>(
   load: (id: string) => Promise<R>,
   finished: (run: R) => void,
-  intervalMs = 1000,
+  { intervalMs = 1000, isRunning = (run: R) => run.status === 'running' }: RunFollowerOptions<R> = {},
 ): RunFollower<R> {
   const run = shallowRef<R>();
   const polling = usePolling(async () => {
@@ -74,14 +81,14 @@ export function useRunFollower<R extends { id: string; status: string }>(
     const next = await load(current.id);
     if (run.value?.id !== current.id) return false;
     run.value = next;
-    if (next.status === 'running') return true;
+    if (isRunning(next)) return true;
     finished(next);
     return false;
   }, intervalMs);
 
   function follow(start: R): void {
     run.value = start;
-    if (start.status === 'running') polling.start();
+    if (isRunning(start)) polling.start();
     else {
       polling.stop();
       finished(start);

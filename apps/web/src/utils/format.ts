@@ -54,6 +54,13 @@ export function exactTime(value: string | Date, locale = 'en'): string {
   return cached(`d:${locale}`, () => new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'medium' })).format(date);
 }
 
+/** The time of day on the wall clock, to the second ("14:03:07"), for log lines; the text as given when it is no date. */
+export function clockTime(value: string | Date, locale = 'en'): string {
+  const date = typeof value === 'string' ? new Date(value) : value;
+  if (Number.isNaN(date.getTime())) return String(value);
+  return cached(`t:${locale}`, () => new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: 'numeric', second: 'numeric', hour12: false })).format(date);
+}
+
 /** `sha256:0123456789ab...` -> `sha256:0123456789ab`. */
 export function shortDigest(digest: string): string {
   const [algorithm, hex] = digest.split(':');

@@ -21,7 +21,7 @@ export function splitPatterns(text: string): string[] {
   return [...new Set(patterns)];
 }
 
-export function joinPatterns(patterns: readonly string[] | undefined): string {
+function joinPatterns(patterns: readonly string[] | undefined): string {
   return (patterns ?? []).join(' ');
 }
 
