@@ -22,7 +22,8 @@ export interface Server {
   authorization: string;
 }
 
-export function serverFrom(url: string | undefined): Server {
+/** The server from `url` or BERTH_URL, signed in as BERTH_USERNAME / BERTH_PASSWORD; `missingCredentials` is the message when they are not set. */
+export function serverFrom(url: string | undefined, missingCredentials = 'set BERTH_USERNAME and BERTH_PASSWORD (a user with a CLI secret or the password, or a robot$… account with its secret)'): Server {
   const raw = url ?? process.env.BERTH_URL ?? 'http://localhost:5000';
   let base: URL;
   try {
@@ -33,7 +34,7 @@ export function serverFrom(url: string | undefined): Server {
   if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new CliError(`the server address must be http:// or https://, not ${base.protocol}`, 2);
   const username = process.env.BERTH_USERNAME;
   const password = process.env.BERTH_PASSWORD;
-  if (!username || !password) throw new CliError('set BERTH_USERNAME and BERTH_PASSWORD (a user with a CLI secret or the password, or a robot$… account with its secret)', 2);
+  if (!username || !password) throw new CliError(missingCredentials, 2);
   base.pathname = base.pathname.replace(/\/+$/, '');
   return { base, authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` };
 }

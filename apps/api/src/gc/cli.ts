@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { FilesystemDriver } from '@berth/storage';
+import { apiMessage, callJson, CliError, serverFrom, type Server } from '../cli/client';
 import { ConfigError, loadConfig } from '../config/config';
 import { createDataSource, runMigrations } from '../database/data-source';
 import { EmbeddedPostgres } from '../database/embedded-postgres';
@@ -48,17 +49,11 @@ function parse(): Args {
 class UsageError extends Error {}
 
 async function viaServer(args: Args): Promise<GcRunDetail> {
-  const base = (process.env.BERTH_URL ?? 'http://localhost:5000').replace(/\/+$/, '');
-  const username = process.env.BERTH_USERNAME;
-  const password = process.env.BERTH_PASSWORD;
-  if (!username || !password) throw new UsageError('set BERTH_USERNAME and BERTH_PASSWORD (a system administrator), or use --direct');
-  const headers = { authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`, 'content-type': 'application/json' };
+  const server = gcServer();
   const call = async (method: string, route: string, body?: unknown): Promise<GcRunDetail> => {
-    const res = await fetch(`${base}/api/v1/system/gc${route}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    // Console API errors are `{code, message, details?, requestId}`.
-    const json = (await res.json().catch(() => ({}))) as { message?: string } & GcRunDetail;
-    if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${typeof json.message === 'string' ? json.message : res.statusText}`);
-    return json;
+    const res = await callJson<GcRunDetail>(server, method, `/system/gc${route}`, body);
+    if (res.status < 200 || res.status > 299) throw new Error(`${method} ${route}: ${res.status} ${apiMessage(res.status, res.text)}`);
+    return res.body;
   };
   let run = await call('POST', '/runs', { dryRun: args.dryRun, deleteUntagged: args.deleteUntagged, ...(args.workers ? { workers: args.workers } : {}) });
   onInterrupt(() => call('POST', `/runs/${run.id}/stop`).then(() => undefined));
@@ -68,6 +63,15 @@ async function viaServer(args: Args): Promise<GcRunDetail> {
     run = await call('GET', `/runs/${run.id}`);
   }
   return run;
+}
+
+/** BERTH_URL and the credentials; missing or wrong, they are a usage error (only an administrator may run gc, and --direct needs no server). */
+function gcServer(): Server {
+  try {
+    return serverFrom(undefined, 'set BERTH_USERNAME and BERTH_PASSWORD (a system administrator), or use --direct');
+  } catch (err) {
+    throw err instanceof CliError ? new UsageError(err.message) : err;
+  }
 }
 
 async function direct(args: Args): Promise<GcRunDetail> {

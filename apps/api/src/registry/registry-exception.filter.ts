@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { errorEnvelope, isRegistryError, OciErrors, RegistryError } from '@berth/oci';
+import { isClientDisconnect } from '../common/client-disconnect';
 
 /**
  * Every /v2 failure in the spec's envelope. A RegistryError is the client's problem and is answered
@@ -22,7 +23,7 @@ export class RegistryExceptionFilter implements ExceptionFilter {
     let error: RegistryError;
     if (isRegistryError(exception)) {
       error = exception;
-    } else if (isClientAbort(exception)) {
+    } else if (isClientDisconnect(exception)) {
       res.destroy();
       return;
     } else {
@@ -33,10 +34,4 @@ export class RegistryExceptionFilter implements ExceptionFilter {
     res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
     res.status(error.status).json(errorEnvelope(error));
   }
-}
-
-/** A client that went away mid-request is not a server error. */
-function isClientAbort(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNABORTED';
 }

@@ -1,19 +1,18 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Readable, type Writable } from 'node:stream';
+import { Readable, type Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
-import { Decompress } from 'fzstd';
 import { pack as tarPack, type Pack } from 'tar-stream';
 import {
   EXPORT_TAR_END_BYTES,
   ExportMembers,
-  exportBlobMember,
   exportDockerManifestJson,
   exportDockerRepositories,
   exportOciIndex,
   exportOciLayout,
   exportTarMemberBytes,
   exportUncompressedManifest,
+  layoutBlobPath,
+  sniffContent,
   type ExportName,
   type OciExportEntry,
   type Platform,
@@ -23,6 +22,7 @@ import { DomainError } from '../common/domain-error';
 import { BlobLayout } from '../registry/blob-layout';
 import { BlobRepository } from '../registry/blob.repository';
 import { STORAGE_DRIVER } from '../storage/storage.module';
+import { createDecompressor } from './compression';
 
 export type LayerCompression = 'gzip' | 'zstd' | 'none';
 
@@ -58,11 +58,7 @@ export type ExportPlan = { format: 'docker'; images: DockerPlanImage[] } | { for
 
 /** Bytes per read of a stored blob and per chunk of an inflated layer: large enough that per-chunk costs vanish, small enough to stay out of the RSS. */
 const CHUNK = 256 * 1024;
-/** zstd input is fed in slices this small: fzstd has no back-pressure, so one push's output is bounded by the slice (a 4-byte RLE block can stand for 128 KiB). */
-const ZSTD_SLICE = 4 * 1024;
 const EPOCH = new Date(0);
-const GZIP_MAGIC = [0x1f, 0x8b];
-const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
 
 /**
  * Writes an export plan as a tar stream, as it is produced. Storage is read in chunks through
@@ -91,26 +87,48 @@ export class ExportWriter {
     const file = await this.open(blob, what);
     try {
       const head = Buffer.alloc(4);
-      const read = await file.read(head, 0);
-      if (read >= 2 && GZIP_MAGIC.every((b, i) => head[i] === b)) return 'gzip';
-      if (read >= 4 && ZSTD_MAGIC.every((b, i) => head[i] === b)) return 'zstd';
-      return 'none';
+      const kind = sniffContent(head.subarray(0, await file.read(head, 0)));
+      return kind === 'gzip' || kind === 'zstd' ? kind : 'none';
     } finally {
       await file.close().catch(() => undefined);
     }
   }
 
+  /** Whether storage holds the blob; an error when it holds it with a size other than its descriptor's. */
+  async isStored(blob: StoredBlob, what: string): Promise<boolean> {
+    let size: number;
+    try {
+      ({ size } = await this.storage.stat(BlobLayout.blobData(blob.digest)));
+    } catch (err) {
+      if (err instanceof PathNotFoundError) return false;
+      throw err;
+    }
+    if (size !== blob.size) throw wrongSize(blob, size, what);
+    return true;
+  }
+
   /** CONFLICT unless storage holds the blob with the size its descriptor gives. */
   async checkStored(blob: StoredBlob, what: string): Promise<void> {
-    const file = await this.open(blob, what);
-    await file.close().catch(() => undefined);
+    if (!(await this.isStored(blob, what))) throw missing(blob, what);
+  }
+
+  /** The blob's bytes, read whole (an image config); CONFLICT when storage lacks it. */
+  async readBlob(blob: StoredBlob, what: string): Promise<Buffer> {
+    let bytes: Buffer;
+    try {
+      bytes = await this.storage.getContent(BlobLayout.blobData(blob.digest));
+    } catch (err) {
+      throw err instanceof PathNotFoundError ? missing(blob, what) : err;
+    }
+    if (bytes.length !== blob.size) throw wrongSize(blob, bytes.length, what);
+    return bytes;
   }
 
   /** The archive's exact length when every size is known before writing (OCI exports); undefined for docker ones. */
   contentLength(plan: ExportPlan): number | undefined {
     if (plan.format !== 'oci') return undefined;
     // tar-stream writes one 512-byte header for names up to 100 characters (sha512 blob names are longer).
-    if (plan.blobs.some((b) => exportBlobMember(b.digest).length > 100)) return undefined;
+    if (plan.blobs.some((b) => layoutBlobPath(b.digest).length > 100)) return undefined;
     const sizes = [exportOciLayout().length, plan.index.length, ...plan.blobs.map((b) => b.size)];
     return sizes.reduce((sum, size) => sum + exportTarMemberBytes(size), EXPORT_TAR_END_BYTES);
   }
@@ -137,8 +155,8 @@ export class ExportWriter {
     // Every size is known, so the index can lead: a streaming reader learns what follows before the blobs.
     await archive.addBuffer(ExportMembers.ociIndex, plan.index);
     for (const blob of plan.blobs) {
-      if (blob.content) await archive.addBuffer(exportBlobMember(blob.digest), blob.content);
-      else await archive.addStream(exportBlobMember(blob.digest), blob.size, () => this.storage.reader(BlobLayout.blobData(blob.digest)));
+      if (blob.content) await archive.addBuffer(layoutBlobPath(blob.digest), blob.content);
+      else await archive.addStream(layoutBlobPath(blob.digest), blob.size, () => this.storage.reader(BlobLayout.blobData(blob.digest)));
     }
   }
 
@@ -153,7 +171,7 @@ export class ExportWriter {
     for (const image of images) {
       if (written.has(image.config.digest)) continue;
       written.add(image.config.digest);
-      await archive.addStream(exportBlobMember(image.config.digest), image.config.size, () => this.storage.reader(BlobLayout.blobData(image.config.digest)));
+      await archive.addStream(layoutBlobPath(image.config.digest), image.config.size, () => this.storage.reader(BlobLayout.blobData(image.config.digest)));
     }
 
     // Each layer once, however many images share it; its size is counted one layer ahead of the one being sent.
@@ -172,7 +190,7 @@ export class ExportWriter {
     for (const [i, layer] of layers.entries()) {
       const size = await sizeOf(layer);
       if (layers[i + 1]) void sizeOf(layers[i + 1]);
-      await archive.addStream(exportBlobMember(layer.diffId), size, () => this.storage.reader(BlobLayout.blobData(layer.stored.digest)), inflater(layer.compression));
+      await archive.addStream(layoutBlobPath(layer.diffId), size, () => this.storage.reader(BlobLayout.blobData(layer.stored.digest)), inflater(layer.compression));
       sizes.set(layer.diffId, size);
       written.add(layer.diffId);
     }
@@ -184,7 +202,7 @@ export class ExportWriter {
       const manifest = exportUncompressedManifest({ config: image.config, layers: layersOf });
       if (!written.has(manifest.descriptor.digest)) {
         written.add(manifest.descriptor.digest);
-        await archive.addBuffer(exportBlobMember(manifest.descriptor.digest), manifest.content);
+        await archive.addBuffer(layoutBlobPath(manifest.descriptor.digest), manifest.content);
       }
       entries.push({ descriptor: { ...manifest.descriptor, ...(image.platform ? { platform: image.platform } : {}) }, names: image.names });
     }
@@ -209,37 +227,27 @@ export class ExportWriter {
     try {
       file = await this.storage.openFile(BlobLayout.blobData(blob.digest));
     } catch (err) {
-      if (err instanceof PathNotFoundError) throw DomainError.conflict(`${what} ${blob.digest} is recorded but missing from storage`, { digest: blob.digest });
-      throw err;
+      throw err instanceof PathNotFoundError ? missing(blob, what) : err;
     }
     if (file.size !== blob.size) {
       await file.close().catch(() => undefined);
-      throw new Error(`${what} ${blob.digest} is ${file.size} bytes in storage, its descriptor says ${blob.size}`);
+      throw wrongSize(blob, file.size, what);
     }
     return file;
   }
 }
 
-type Inflater = NodeJS.ReadWriteStream | ((chunks: AsyncIterable<Buffer>) => AsyncGenerator<Buffer>);
-
-function inflater(compression: LayerCompression): Inflater | undefined {
-  if (compression === 'gzip') return createGunzip({ chunkSize: CHUNK });
-  if (compression === 'zstd') return zstdInflate;
-  return undefined;
+function missing(blob: StoredBlob, what: string): DomainError {
+  return DomainError.conflict(`${what} ${blob.digest} is recorded but missing from storage`, { digest: blob.digest });
 }
 
-/** fzstd (pure JavaScript; Node 20's zlib has no zstd) as a pipeline stage that yields as it inflates, so back-pressure holds. */
-async function* zstdInflate(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  const out: Buffer[] = [];
-  const decompressor = new Decompress((chunk) => out.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
-  for await (const chunk of chunks) {
-    for (let offset = 0; offset < chunk.length; offset += ZSTD_SLICE) {
-      decompressor.push(chunk.subarray(offset, offset + ZSTD_SLICE));
-      while (out.length > 0) yield out.shift()!;
-    }
-  }
-  decompressor.push(new Uint8Array(0), true);
-  while (out.length > 0) yield out.shift()!;
+/** Storage holding other bytes than the manifest says is damage, not the caller's doing: a server error. */
+function wrongSize(blob: StoredBlob, size: number, what: string): Error {
+  return new Error(`${what} ${blob.digest} is ${size} bytes in storage, its descriptor says ${blob.size}`);
+}
+
+function inflater(compression: LayerCompression): Transform | undefined {
+  return compression === 'none' ? undefined : createDecompressor(compression);
 }
 
 /**
@@ -267,7 +275,7 @@ class TarArchive {
     await this.addStream(name, content.length, async () => Readable.from([content]));
   }
 
-  async addStream(name: string, size: number, open: () => Promise<Readable>, inflate?: Inflater): Promise<void> {
+  async addStream(name: string, size: number, open: () => Promise<Readable>, inflate?: Transform): Promise<void> {
     this.signal.throwIfAborted();
     let sink!: NodeJS.WritableStream & { destroy(err?: Error): void; destroyed?: boolean; destroying?: boolean };
     const done = new Promise<void>((resolve, reject) => {
@@ -310,7 +318,7 @@ class TarArchive {
 }
 
 /** source -> [inflate] -> consume as one pipeline: any failure or the signal destroys every stage (closing the file). */
-function chain(source: Readable, inflate: Inflater | undefined, consume: (chunks: AsyncIterable<Buffer>) => Promise<void>, signal: AbortSignal): Promise<void> {
+function chain(source: Readable, inflate: Transform | undefined, consume: (chunks: AsyncIterable<Buffer>) => Promise<void>, signal: AbortSignal): Promise<void> {
   // Node's typings cannot express an optional middle stage.
   const run = pipeline as unknown as (...stages: unknown[]) => Promise<void>;
   return inflate ? run(source, inflate, consume, { signal }) : run(source, consume, { signal });

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Writable } from 'node:stream';
 import {
-  exportDiffIds,
   exportFileName,
   exportOciIndex,
   exportPlatformMatches,
@@ -15,26 +14,25 @@ import {
   isValidTag,
   parseManifest,
   projectOf,
+  readExportConfig,
   type Descriptor,
   type ExportName,
   type OciExportEntry,
   type ParsedManifest,
   type Platform,
 } from '@berth/oci';
-import { PathNotFoundError, type StorageDriver } from '@berth/storage';
 import type { ProjectAccessRow } from '../access/access.repository';
 import type { Principal } from '../access/principal';
 import { actorOf, AuditService } from '../audit/audit.service';
+import { isClientDisconnect } from '../common/client-disconnect';
 import { DomainError } from '../common/domain-error';
 import { BERTH_CONFIG, type BerthConfig } from '../config/config';
 import { publicBaseUrl } from '../config/public-url';
 import { ProjectAccessService } from '../projects/project-access.service';
-import { BlobLayout } from '../registry/blob-layout';
 import { BlobRepository } from '../registry/blob.repository';
 import { CatalogRepository } from '../registry/catalog.repository';
 import { ManifestRepository, type ManifestRow } from '../registry/manifest.repository';
 import { PullRecorder } from '../registry/pull-recorder.service';
-import { STORAGE_DRIVER } from '../storage/storage.module';
 import type { RequestOrigin } from '../system/request-origin';
 import type { ExportFormat, ExportReference } from './export.dto';
 import { ExportWriter, type DockerPlanImage, type ExportPlan, type PlannedBlob, type PlannedLayer } from './export-writer';
@@ -106,7 +104,6 @@ export class ExportService {
     private readonly audit: AuditService,
     private readonly writer: ExportWriter,
     private readonly blobs: BlobRepository,
-    @Inject(STORAGE_DRIVER) private readonly storage: StorageDriver,
     @Inject(BERTH_CONFIG) private readonly config: BerthConfig,
   ) {}
 
@@ -193,8 +190,7 @@ export class ExportService {
         same.names.push(...names.filter((n) => !same.names.some((m) => m.repository === n.repository && m.tag === n.tag)));
         continue;
       }
-      const configBytes = await this.readConfig(config, r.text);
-      const diff = exportDiffIds(configBytes);
+      const diff = readExportConfig(await this.readConfig(config, r.text));
       if ('problem' in diff) throw DomainError.conflict(`${r.text} cannot be exported as a docker archive: ${diff.problem}`, { reference: r.text });
       const layers = selected.manifest.layers;
       if (diff.diffIds.length !== layers.length) {
@@ -207,7 +203,7 @@ export class ExportService {
         const uncompressedSize = known.get(layer.digest);
         planned.push({ stored: { digest: layer.digest, size: layer.size }, diffId: diff.diffIds[i], compression, ...(uncompressedSize === undefined ? {} : { uncompressedSize }) });
       }
-      const platform = platformOfConfig(configBytes) ?? selected.platform;
+      const platform = diff.platform ?? selected.platform;
       if (wanted && selected.row === r.row) this.checkImagePlatform(r, platform, wanted);
       images.set(config.digest, { config: { digest: config.digest, size: config.size }, layers: planned, names, ...(platform ? { platform } : {}) });
     }
@@ -222,7 +218,7 @@ export class ExportService {
       let top: Selected = { row: r.row, manifest: r.manifest };
       if (wanted) {
         top = await this.selectImage(r, wanted);
-        if (top.row === r.row) this.checkImagePlatform(r, platformOfConfig(await this.readConfig(r.manifest.config!, r.text)), wanted);
+        if (top.row === r.row) this.checkImagePlatform(r, readExportConfig(await this.readConfig(r.manifest.config!, r.text)).platform, wanted);
       }
       pulled.push({ row: r.row, tagId: r.row.tagId });
       await this.collect(r, top, blobs, pulled, 0);
@@ -257,9 +253,13 @@ export class ExportService {
     }
     for (const [i, blob] of [at.manifest.config!, ...at.manifest.layers].entries()) {
       if (blobs.has(blob.digest)) continue;
+      const what = i === 0 ? `the config of ${r.text}` : `layer ${i} of ${r.text}`;
       // A non-distributable layer (a Windows base layer) may live only at its URLs; the layout may leave it out.
-      if (i > 0 && blob.urls?.length && isNonDistributableMediaType(blob.mediaType) && !(await this.isStored(blob))) continue;
-      await this.writer.checkStored(blob, i === 0 ? `the config of ${r.text}` : `layer ${i} of ${r.text}`);
+      if (i > 0 && blob.urls?.length && isNonDistributableMediaType(blob.mediaType)) {
+        if (!(await this.writer.isStored(blob, what))) continue;
+      } else {
+        await this.writer.checkStored(blob, what);
+      }
       blobs.set(blob.digest, { digest: blob.digest, size: blob.size });
     }
   }
@@ -293,18 +293,7 @@ export class ExportService {
 
   private async readConfig(config: Descriptor, what: string): Promise<Buffer> {
     if (config.size > MAX_CONFIG_BYTES) throw DomainError.conflict(`the config of ${what} is ${config.size} bytes, more than an image config can be`, { reference: what });
-    await this.writer.checkStored(config, `the config of ${what}`);
-    return this.storage.getContent(BlobLayout.blobData(config.digest));
-  }
-
-  private async isStored(blob: Descriptor): Promise<boolean> {
-    try {
-      await this.storage.stat(BlobLayout.blobData(blob.digest));
-      return true;
-    } catch (err) {
-      if (err instanceof PathNotFoundError) return false;
-      throw err;
-    }
+    return this.writer.readBlob(config, `the config of ${what}`);
   }
 
   /** One event per project the archive read from, so each project's log shows what left it. */
@@ -358,18 +347,7 @@ function parseStored(row: ManifestRow & { content: Buffer }): ParsedManifest {
   return parseManifest(row.content, row.mediaType);
 }
 
-/** os/architecture/variant from an image config; undefined when it does not say. */
-function platformOfConfig(config: Buffer): Platform | undefined {
-  try {
-    const { os, architecture, variant } = JSON.parse(config.toString('utf8')) as { os?: unknown; architecture?: unknown; variant?: unknown };
-    if (typeof os !== 'string' || typeof architecture !== 'string' || !os || !architecture) return undefined;
-    return typeof variant === 'string' && variant ? { os, architecture, variant } : { os, architecture };
-  } catch {
-    return undefined;
-  }
-}
-
+/** The socket's errors, or the writer's way of saying the response closed under it (its reads aborted, its entry closed). */
 function isDisconnect(err: Error): boolean {
-  const code = (err as NodeJS.ErrnoException).code;
-  return code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNRESET' || code === 'EPIPE' || err.name === 'AbortError' || /archive was closed/.test(err.message);
+  return isClientDisconnect(err) || err.name === 'AbortError' || /archive was closed/.test(err.message);
 }

@@ -19,7 +19,7 @@ import {
   unexpectedMember,
 } from '@berth/oci';
 import { formatBytes } from '../common/bytes';
-import { createDecompressor } from './import-compression';
+import { createDecompressor } from './compression';
 import { MemberStager } from './import-stager';
 
 export type ArchiveWrapping = 'none' | 'gzip' | 'zstd';

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { Readable, Transform, Writable } from 'node:stream';
 import { ArchiveError, ArchiveMember, ContentKind, MAX_JSON_MEMBER_BYTES, SNIFF_BYTES, sniffContent } from '@berth/oci';
 import type { FileWriter, StorageDriver } from '@berth/storage';
-import { createDecompressor, createLayerGzip } from './import-compression';
+import { createDecompressor, createLayerGzip } from './compression';
 
 /** Every JSON document of one archive kept in memory together (configs, manifests): far more than real archives need. */
 const MAX_JSON_TOTAL_BYTES = 64 * 1024 * 1024;

@@ -27,7 +27,3 @@ export class ArchiveError extends Error {
     this.name = 'ArchiveError';
   }
 }
-
-export function isArchiveError(err: unknown): err is ArchiveError {
-  return err instanceof ArchiveError;
-}

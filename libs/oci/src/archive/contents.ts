@@ -1,5 +1,5 @@
 import { ArchiveError } from './archive-error';
-import { clip, classifyMember, normalizeMemberName } from './member-names';
+import { clip, classifyMember, layoutBlobPath, normalizeMemberName } from './member-names';
 import { ContentKind, describeKind, isArchiveKind } from './sniff';
 
 /** JSON documents (manifest.json, configs, manifests) are read whole, up to this size; the registry's manifest limit. */
@@ -84,8 +84,7 @@ export class ArchiveIndex {
   blob(digest: string, referencedBy: string): ArchiveMember {
     const [algorithm, hex] = digest.split(':');
     if (algorithm !== 'sha256') throw new ArchiveError('unsupported', `${referencedBy} uses a ${algorithm} digest; Berth imports sha256 blobs only`);
-    const name = `blobs/${algorithm}/${hex}`;
-    const member = this.byName.get(name);
+    const member = this.byName.get(layoutBlobPath(digest));
     if (!member) throw new ArchiveError('missing-blob', `missing blob: ${referencedBy} references ${digest}, but blobs/sha256/${hex.slice(0, 12)}… is not in the archive`);
     return member;
   }

@@ -1,5 +1,6 @@
 import { digestOf } from '../digest';
 import { MediaTypes } from '../media-types';
+import { formatPlatform } from '../platform';
 import { ArchiveError } from './archive-error';
 import { ArchiveIndex, parseJson } from './contents';
 import { checkDiffIds, diffIdsOf, platformOfConfig } from './image-checks';
@@ -55,7 +56,7 @@ export function planDockerArchive(index: ArchiveIndex): ImportPlan {
       digest,
       mediaType,
       sourceNames,
-      platforms: platform ? [platform] : [],
+      platforms: platform ? [formatPlatform(platform)] : [],
       size: plan.sizeOf(body.length, blobs),
       layers: new Set(layerDescriptors.map((d) => d.digest)).size,
       manifests: [digest],

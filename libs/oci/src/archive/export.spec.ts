@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
 import {
-  exportBlobMember,
-  exportDiffIds,
   exportDockerManifestJson,
   exportDockerRepositories,
   exportFileName,
@@ -12,8 +10,10 @@ import {
   exportSelectPlatform,
   exportTarMemberBytes,
   exportUncompressedManifest,
+  readExportConfig,
   type DockerExportImage,
 } from './export';
+import { layoutBlobPath } from './member-names';
 import type { Descriptor } from '../descriptor';
 
 const hex = (c: string) => c.repeat(64);
@@ -40,8 +40,8 @@ const tool: DockerExportImage = {
 
 describe('docker archive members', () => {
   it('puts blobs under blobs/<algorithm>/<hex>, as Docker 25 and OCI layouts do', () => {
-    expect(exportBlobMember(digest('a'))).toBe(`blobs/sha256/${hex('a')}`);
-    expect(() => exportBlobMember('sha256:nothex')).toThrow();
+    expect(layoutBlobPath(digest('a'))).toBe(`blobs/sha256/${hex('a')}`);
+    expect(() => layoutBlobPath('sha256:nothex')).toThrow();
     expect(json(exportOciLayout())).toEqual({ imageLayoutVersion: '1.0.0' });
   });
 
@@ -116,20 +116,28 @@ describe('index.json', () => {
   });
 });
 
-describe('exportDiffIds', () => {
+describe('readExportConfig', () => {
   const config = (rootfs: unknown) => Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs }));
+  const platform = { os: 'linux', architecture: 'amd64' };
 
   it('reads rootfs.diff_ids in order', () => {
-    expect(exportDiffIds(config({ type: 'layers', diff_ids: [digest('1'), digest('2')] }))).toEqual({ diffIds: [digest('1'), digest('2')] });
-    expect(exportDiffIds(config({ type: 'layers' }))).toEqual({ diffIds: [] });
+    expect(readExportConfig(config({ type: 'layers', diff_ids: [digest('1'), digest('2')] }))).toEqual({ diffIds: [digest('1'), digest('2')], platform });
+    expect(readExportConfig(config({ type: 'layers' }))).toEqual({ diffIds: [], platform });
   });
 
   it('says what is wrong with a config it cannot use', () => {
-    expect(exportDiffIds(Buffer.from('not json'))).toEqual({ problem: 'the image config is not JSON' });
-    expect(exportDiffIds(config(undefined))).toEqual({ problem: 'the image config has no rootfs' });
-    expect(exportDiffIds(config({ type: 'other', diff_ids: [] }))).toEqual({ problem: `the image config's rootfs type is "other", not "layers"` });
-    expect(exportDiffIds(config({ type: 'layers', diff_ids: 'x' }))).toEqual({ problem: "the image config's rootfs.diff_ids is not a list" });
-    expect(exportDiffIds(config({ type: 'layers', diff_ids: ['sha256:abc'] }))).toMatchObject({ problem: expect.stringContaining('not a sha256 digest') });
+    expect(readExportConfig(Buffer.from('not json'))).toEqual({ problem: 'the image config is not JSON' });
+    expect(readExportConfig(config(undefined))).toEqual({ problem: 'the image config has no rootfs', platform });
+    expect(readExportConfig(config({ type: 'other', diff_ids: [] }))).toEqual({ problem: `the image config's rootfs type is "other", not "layers"`, platform });
+    expect(readExportConfig(config({ type: 'layers', diff_ids: 'x' }))).toEqual({ problem: "the image config's rootfs.diff_ids is not a list", platform });
+    expect(readExportConfig(config({ type: 'layers', diff_ids: ['sha256:abc'] }))).toMatchObject({ problem: expect.stringContaining('not a sha256 digest') });
+    expect(readExportConfig(Buffer.from('null'))).toEqual({ problem: 'the image config has no rootfs' });
+  });
+
+  it('reads the platform, with its variant, even from a config that names no layers', () => {
+    const arm = Buffer.from(JSON.stringify({ architecture: 'arm64', os: 'linux', variant: 'v8', rootfs: { type: 'layers', diff_ids: [null] } }));
+    expect(readExportConfig(arm)).toMatchObject({ platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } });
+    expect(readExportConfig(Buffer.from(JSON.stringify({ os: 'linux', rootfs: { type: 'layers', diff_ids: null } })))).toEqual({ diffIds: [] });
   });
 });
 

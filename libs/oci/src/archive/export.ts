@@ -18,6 +18,9 @@ import type { Descriptor } from '../descriptor';
 import { isAttestationDescriptor } from '../manifest';
 import { MediaTypes } from '../media-types';
 import { formatPlatform, type Platform } from '../platform';
+import { platformOfConfig } from './image-checks';
+import { layoutBlobPath } from './member-names';
+import { CONTAINERD_NAME_ANNOTATION, REF_NAME_ANNOTATION } from './oci-layout';
 
 /** The name an image gets when it is loaded: `registry.example.com/team-a/app` + `1.0`. */
 export interface ExportName {
@@ -56,19 +59,8 @@ export const ExportMembers = Object.freeze({
   dockerRepositories: 'repositories',
 });
 
-/** Annotation the OCI image spec defines for a name in index.json. */
-const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
-/** Annotation containerd (and so Docker 25+ with the containerd store) names imported images by. */
-const CONTAINERD_NAME_ANNOTATION = 'io.containerd.image.name';
-
 export function exportOciLayout(): Buffer {
   return Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-}
-
-/** `sha256:ab…` -> `blobs/sha256/ab…`: where an OCI layout keeps a blob, and where manifest.json points. */
-export function exportBlobMember(digest: string): string {
-  const { algorithm, hex } = parseDigest(digest);
-  return `blobs/${algorithm}/${hex}`;
 }
 
 export function formatExportName(name: ExportName): string {
@@ -79,9 +71,9 @@ export function formatExportName(name: ExportName): string {
 export function exportDockerManifestJson(images: readonly DockerExportImage[]): Buffer {
   return json(
     images.map((image) => ({
-      Config: exportBlobMember(image.config.digest),
+      Config: layoutBlobPath(image.config.digest),
       RepoTags: image.names.map(formatExportName),
-      Layers: image.layers.map((layer) => exportBlobMember(layer.digest)),
+      Layers: image.layers.map((layer) => layoutBlobPath(layer.digest)),
     })),
   );
 }
@@ -139,21 +131,32 @@ export function exportOciIndex(entries: readonly OciExportEntry[], refName: 'tag
   return json({ schemaVersion: 2, mediaType: MediaTypes.OciIndex, manifests });
 }
 
+/** What an export needs of an image config: its platform, and the diff_ids that name its uncompressed layers. */
+export type ExportConfig = { platform?: Platform } & ({ diffIds: string[] } | { problem: string });
+
 /**
- * The config's `rootfs.diff_ids`, which name the uncompressed layers; a problem when the config has none
- * that can be used (not JSON, not a layers rootfs, or a digest that is not one).
+ * Reads an image config once: its os/architecture/variant, and its `rootfs.diff_ids`, or the problem that
+ * keeps them from naming a docker archive's layers (not JSON, not a layers rootfs, or a digest that is
+ * not a sha256 one).
  */
-export function exportDiffIds(config: Buffer): { diffIds: string[] } | { problem: string } {
+export function readExportConfig(bytes: Buffer): ExportConfig {
   let document: unknown;
   try {
-    document = JSON.parse(config.toString('utf8'));
+    document = JSON.parse(bytes.toString('utf8'));
   } catch {
     return { problem: 'the image config is not JSON' };
   }
-  const rootfs = (document as { rootfs?: { type?: unknown; diff_ids?: unknown } } | null)?.rootfs;
+  if (!document || typeof document !== 'object' || Array.isArray(document)) return { problem: 'the image config has no rootfs' };
+  const config = document as Record<string, unknown>;
+  const platform = platformOfConfig(config);
+  return { ...(platform ? { platform } : {}), ...diffIdsForExport(config.rootfs) };
+}
+
+function diffIdsForExport(rootfs: unknown): { diffIds: string[] } | { problem: string } {
   if (!rootfs || typeof rootfs !== 'object') return { problem: 'the image config has no rootfs' };
-  if (rootfs.type !== 'layers') return { problem: `the image config's rootfs type is ${JSON.stringify(rootfs.type)}, not "layers"` };
-  const ids = rootfs.diff_ids ?? [];
+  const { type, diff_ids } = rootfs as { type?: unknown; diff_ids?: unknown };
+  if (type !== 'layers') return { problem: `the image config's rootfs type is ${JSON.stringify(type)}, not "layers"` };
+  const ids = diff_ids ?? [];
   if (!Array.isArray(ids)) return { problem: "the image config's rootfs.diff_ids is not a list" };
   for (const id of ids) {
     if (typeof id !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(id)) return { problem: `the image config names a layer ${JSON.stringify(id).slice(0, 80)}, which is not a sha256 digest` };

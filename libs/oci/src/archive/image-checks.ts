@@ -1,5 +1,5 @@
 import { isDigest } from '../digest';
-import { formatPlatform } from '../platform';
+import type { Platform } from '../platform';
 import { ArchiveError } from './archive-error';
 
 /** `rootfs.diff_ids` of an image config, checked to be a list of digests. */
@@ -27,9 +27,9 @@ export function checkDiffIds(expected: string[], layers: { diffId: string; name:
   });
 }
 
-/** `linux/arm64/v8` from an image config, or undefined when it names no os and architecture. */
-export function platformOfConfig(config: Record<string, unknown>): string | undefined {
+/** os/architecture/variant of an image config, or undefined when it names no os and architecture. */
+export function platformOfConfig(config: Record<string, unknown>): Platform | undefined {
   const { os, architecture, variant } = config;
   if (typeof os !== 'string' || typeof architecture !== 'string' || !os || !architecture) return undefined;
-  return formatPlatform({ os, architecture, variant: typeof variant === 'string' && variant ? variant : undefined });
+  return typeof variant === 'string' && variant ? { os, architecture, variant } : { os, architecture };
 }

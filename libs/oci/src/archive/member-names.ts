@@ -1,3 +1,4 @@
+import { parseDigest } from '../digest';
 import { ArchiveError } from './archive-error';
 import { describeKind, isArchiveKind, sniffContent } from './sniff';
 
@@ -25,6 +26,12 @@ const FLAT_LAYER = new RegExp(`^(${HEX64})\\.tar$`);
 const LEGACY_LAYER = new RegExp(`^${HEX64}/layer\\.tar$`);
 const LEGACY_META = new RegExp(`^${HEX64}/(?:json|VERSION)$`);
 const KNOWN_DIRECTORIES = new RegExp(`^(?:blobs|blobs/[a-z0-9]+|${HEX64})$`);
+
+/** `sha256:ab…` -> `blobs/sha256/ab…`: where an OCI image layout keeps a blob (and where manifest.json points in Docker 25+ archives). */
+export function layoutBlobPath(digest: string): string {
+  const { algorithm, hex } = parseDigest(digest);
+  return `blobs/${algorithm}/${hex}`;
+}
 
 /** What a tar member is, as far as names go. */
 export type MemberType = 'file' | 'directory' | 'symlink' | 'link' | 'other';

@@ -7,9 +7,12 @@ import { formatPlatform } from '../platform';
 import { ArchiveError } from './archive-error';
 import { ArchiveIndex, ArchiveMember } from './contents';
 import { checkDiffIds, diffIdsOf, platformOfConfig } from './image-checks';
+import { layoutBlobPath } from './member-names';
 import { ImportPlan, PlanBuilder, PlannedImage } from './plan-builder';
 
+/** Annotation the OCI image spec defines for a name in index.json. */
 export const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
+/** Annotation containerd (and so Docker 25+ with the containerd store) names images by. */
 export const CONTAINERD_NAME_ANNOTATION = 'io.containerd.image.name';
 
 /** What one manifest (and everything under it) comes to once planned. */
@@ -142,7 +145,7 @@ class LayoutVisitor {
     const diffIds: { diffId: string; name: string }[] = [];
     manifest.layers.forEach((layer, j) => {
       const what = `layer ${j + 1} of ${label}`;
-      if (layer.urls?.length && isNonDistributableMediaType(layer.mediaType) && !this.index.has(blobName(layer.digest))) return;
+      if (layer.urls?.length && isNonDistributableMediaType(layer.mediaType) && !this.index.has(layoutBlobPath(layer.digest))) return;
       const member = this.member(layer, what);
       let stored = { digest: member.digest, size: member.size, compressed: false };
       let diffId = member.digest;
@@ -172,7 +175,7 @@ class LayoutVisitor {
     if (config) {
       checkDiffIds(diffIdsOf(config, `the config of ${label}`), diffIds, label);
       const platform = platformOfConfig(config);
-      if (platform) result.platforms.push(platform);
+      if (platform) result.platforms.push(formatPlatform(platform));
     }
     return this.finish(manifest, bytes, changed ? raw : undefined, result);
   }
@@ -217,10 +220,6 @@ export function gzipMediaTypeFor(mediaType: string): string | undefined {
     default:
       return undefined;
   }
-}
-
-function blobName(digest: string): string {
-  return `blobs/${digest.replace(':', '/')}`;
 }
 
 function parse(bytes: Uint8Array, mediaType: string, what: string): ParsedManifest {

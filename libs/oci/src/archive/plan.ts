@@ -4,7 +4,7 @@ import { planDockerArchive } from './docker-archive';
 import { planOciLayout } from './oci-layout';
 import type { ImportPlan } from './plan-builder';
 
-export type { ArchiveFormat, ImportPlan, PlannedBlob, PlannedImage, PlannedManifest } from './plan-builder';
+export type { ImportPlan, PlannedBlob, PlannedImage, PlannedManifest } from './plan-builder';
 
 /**
  * Resolves what the reader staged into images, manifests and blobs, checking the archive on the way: every

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import zlib from 'node:zlib';
-import { createDecompressor, deflateBlock, ParallelGzip, worthDeflating } from './import-compression';
+import { createDecompressor, deflateBlock, FzstdDecompress, ParallelGzip, worthDeflating } from './compression';
 
 /** Compressible but not trivial: text with random words, in uneven chunks. */
 function sample(bytes: number): Buffer {
@@ -67,5 +67,43 @@ describe('ParallelGzip', () => {
     const data = sample(3 * 1024 * 1024);
     const out = await buffer(Readable.from([await gzipWith(data, 2)]).pipe(createDecompressor('gzip')));
     expect(out.equals(data)).toBe(true);
+  });
+});
+
+describe('FzstdDecompress', () => {
+  const KiB = 1024;
+  /** A zstd frame of RLE blocks: 4 bytes each that stand for 128 KiB of zeros. */
+  function zeroFrame(blocks: number): Buffer {
+    // Magic, a frame header with no content size and a 128 KiB window, then the blocks (type 1, RLE; the last one flagged).
+    const header = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x38]);
+    const block = (last: boolean) => {
+      const word = ((128 * KiB) << 3) | (1 << 1) | (last ? 1 : 0);
+      return Buffer.from([word & 0xff, (word >> 8) & 0xff, (word >> 16) & 0xff, 0x00]);
+    };
+    return Buffer.concat([header, ...Array.from({ length: blocks }, (_, i) => block(i === blocks - 1))]);
+  }
+
+  it('holds back the rest of a chunk while its reader is full, however far the chunk expands', async () => {
+    // 2100 blocks in one 8 KiB chunk: 262 MiB of output, which one push into fzstd would produce at once.
+    const blocks = 2100;
+    const inflate = new FzstdDecompress();
+    inflate.write(zeroFrame(blocks));
+    inflate.end();
+    await new Promise((resolve) => setImmediate(resolve));
+    // One 4 KiB slice holds at most 1024 blocks.
+    expect(inflate.readableLength).toBeGreaterThan(0);
+    expect(inflate.readableLength).toBeLessThanOrEqual(1024 * 128 * KiB);
+    let total = 0;
+    for await (const chunk of inflate as AsyncIterable<Buffer>) total += chunk.length;
+    expect(total).toBe(blocks * 128 * KiB);
+  });
+
+  it('decompresses a frame fed a byte at a time, and names a corrupt one', async () => {
+    const frame = zeroFrame(3);
+    const pieces = Array.from({ length: frame.length }, (_, i) => frame.subarray(i, i + 1));
+    expect((await buffer(Readable.from(pieces).pipe(new FzstdDecompress()))).equals(Buffer.alloc(3 * 128 * KiB))).toBe(true);
+    const corrupt = Buffer.from(frame);
+    corrupt[6] = 0x07; // a reserved block type
+    await expect(buffer(Readable.from([corrupt]).pipe(new FzstdDecompress()))).rejects.toMatchObject({ code: 'ZSTD_ERROR', message: expect.stringMatching(/^zstd: /) });
   });
 });

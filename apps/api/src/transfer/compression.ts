@@ -28,24 +28,38 @@ type ZstdDecompressFactory = () => Transform;
 /** Node 22.15+ has zstd in zlib (native, several times faster); older ones decompress with fzstd. */
 const nativeZstd = (zlib as unknown as { createZstdDecompress?: ZstdDecompressFactory }).createZstdDecompress;
 
+/** A stream that inflates a gzip or zstd layer or archive, with back-pressure: what import and export both read layers through. */
 export function createDecompressor(kind: 'gzip' | 'zstd'): Transform {
   if (kind === 'gzip') return zlib.createGunzip({ chunkSize: 256 * 1024 });
   return nativeZstd ? nativeZstd() : new FzstdDecompress();
 }
 
-/** fzstd's streaming decoder as a Transform; it emits a fresh buffer per zstd block (at most 128 KiB). */
-class FzstdDecompress extends Transform {
+/** zstd input is fed to fzstd in slices this small: one push's output is bounded by the slice (a 4-byte RLE block can stand for 128 KiB). */
+const ZSTD_SLICE = 4 * 1024;
+
+/**
+ * fzstd's streaming decoder as a Transform; it emits a fresh buffer per zstd block (at most 128 KiB).
+ * fzstd has no back-pressure of its own, so a chunk is fed a slice at a time and, once the reader has
+ * enough, the rest waits until it asks for more.
+ */
+export class FzstdDecompress extends Transform {
+  /** The last push filled the readable side. */
+  private full = false;
+  /** The rest of a chunk, fed when the reader next asks for more. */
+  private paused?: () => void;
   private readonly decoder = new Decompress((data) => {
-    if (data.length > 0) this.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    if (data.length > 0) this.full = !this.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   });
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    try {
-      this.decoder.push(chunk);
-      callback();
-    } catch (err) {
-      callback(zstdError(err));
-    }
+    this.feed(chunk, 0, callback);
+  }
+
+  override _read(size: number): void {
+    const paused = this.paused;
+    if (!paused) return super._read(size);
+    this.paused = undefined;
+    paused();
   }
 
   override _flush(callback: TransformCallback): void {
@@ -55,6 +69,25 @@ class FzstdDecompress extends Transform {
     } catch (err) {
       callback(zstdError(err));
     }
+  }
+
+  private feed(chunk: Buffer, from: number, callback: TransformCallback): void {
+    try {
+      for (let offset = from; offset < chunk.length; ) {
+        this.full = false;
+        this.decoder.push(chunk.subarray(offset, offset + ZSTD_SLICE));
+        offset += ZSTD_SLICE;
+        // Only after a push that said "full": that push also makes the stream call _read once drained.
+        if (this.full && offset < chunk.length) {
+          this.paused = () => this.feed(chunk, offset, callback);
+          return;
+        }
+      }
+    } catch (err) {
+      callback(zstdError(err));
+      return;
+    }
+    callback();
   }
 }
 
