@@ -19,6 +19,7 @@ import { uploadBuffer } from './lib/registry-client.mjs';
 import { blobFile, countRows, gcScale, GC_PROJECT, inParallel, prng, OCI_CONFIG, OCI_LAYER, OCI_MANIFEST, seedGarbage, seedRegistry } from './lib/gc-seed.mjs';
 import { startPullers, summarize, tokenSource } from './lib/gc-pull.mjs';
 import { startCpuMeter } from './lib/console-measure.mjs';
+import { intFromEnv } from './lib/options.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const say = (msg) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] gc: ${msg}\n`);
@@ -30,14 +31,6 @@ const MARK_QUERY = `SELECT b.digest, b.size::float8 AS size, b.version::text AS 
        ORDER BY b.digest`;
 
 // ---------------------------------------------------------------- options
-
-function intFromEnv(name, fallback, { min = 1, max = Number.MAX_SAFE_INTEGER } = {}) {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name}=${JSON.stringify(raw)}: expected an integer between ${min} and ${max}`);
-  return value;
-}
 
 function readOptions(argv) {
   const quick = argv.includes('--quick');

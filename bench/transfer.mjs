@@ -14,18 +14,11 @@ import { readMemory, startRssSampler } from './lib/proc.mjs';
 import { closeConnections } from './lib/http.mjs';
 import { buildBenchImage } from './lib/transfer-image.mjs';
 import { dirBytes, exportToFile, now, timed, uploadArchive, waitForJob } from './lib/transfer-client.mjs';
+import { intFromEnv } from './lib/options.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MIB = 1024 * 1024;
 const say = (msg) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] transfer: ${msg}\n`);
-
-function intFromEnv(name, fallback, { min = 1, max = Number.MAX_SAFE_INTEGER } = {}) {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name}=${JSON.stringify(raw)}: expected an integer between ${min} and ${max}`);
-  return value;
-}
 
 function contentFromEnv() {
   const raw = process.env.BENCH_TRANSFER_CONTENT?.trim() || 'random';

@@ -4,7 +4,8 @@ import path from 'node:path';
 const MIB = 1024 * 1024;
 const KNOWN_TARGETS = ['berth', 'distribution'];
 
-function intFromEnv(name, fallback, { min = 1, max = Number.MAX_SAFE_INTEGER } = {}) {
+/** An integer knob from the environment: `fallback` when unset or blank, an error naming the variable when out of range. */
+export function intFromEnv(name, fallback, { min = 1, max = Number.MAX_SAFE_INTEGER } = {}) {
   const raw = process.env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw);

@@ -6,7 +6,7 @@ import { Client } from 'pg';
 import { basicAuth, createProjectsFor, createUser } from '../support/access';
 import { blobFile, checkConsistency } from '../support/consistency';
 import { GcClient, GcRun } from '../support/gc-client';
-import { blobFiles, Descriptor, expectError, MT, ociImage, ociIndex, PushedImage, RegistryClient, sha256 } from '../support/registry-client';
+import { blobFiles, Descriptor, eventually, expectError, MT, ociImage, ociIndex, PushedImage, RegistryClient, sha256 } from '../support/registry-client';
 import { startTestBerth, TEST_ADMIN_PASSWORD, TestBerth } from '../support/test-berth';
 
 /**
@@ -283,7 +283,7 @@ describe('garbage collection API', () => {
       await other.query('LOCK TABLE blob IN ACCESS EXCLUSIVE MODE');
       const first = await gc.start({});
       expect(first).toMatchObject({ status: 'running', dryRun: false });
-      await waitFor(async () => (await gc.get(first.id)).phase === 'mark');
+      await eventually(async () => expect((await gc.get(first.id)).phase).toBe('mark'), 15_000);
       const second = await gc.request('POST', '/runs', { dryRun: true });
       expect([second.status, second.body.code, second.body.message, second.body.details]).toEqual([
         409,
@@ -370,11 +370,12 @@ describe('garbage collection API', () => {
     expect((await gc.request('PUT', '/schedule', { cron: '0 0 1 1 *', workers: 2 })).status).toBe(200);
     const runsBefore = (await sql(`SELECT count(*)::int AS n FROM gc_run`))[0].n;
     await sql(`UPDATE job_schedule SET next_run_at = now() - interval '1 minute' WHERE key = 'gc'`);
-    const scheduled = await waitFor(async () => {
+    const scheduled = await eventually(async () => {
       const items: GcRun[] = (await gc.request('GET', '/runs?page_size=5')).body.items;
       const found = items.find((r) => r.trigger === 'schedule' && r.status !== 'running');
+      if (!found) throw new Error(`no finished scheduled run yet: ${JSON.stringify(items.map((r) => [r.trigger, r.status]))}`);
       return found;
-    }, 10_000);
+    }, 20_000);
     expect(scheduled).toMatchObject({ trigger: 'schedule', triggeredBy: null, status: 'succeeded', dryRun: false, workers: 2, blobsDeleted: 1, bytesFreed: 1234 });
     expect((await sql(`SELECT count(*)::int AS n FROM gc_run`))[0].n).toBe(runsBefore + 1);
     expect(await blobFiles(berth.storageDir, x.digest)).toEqual([]);
@@ -494,13 +495,3 @@ describe('garbage collection with a grace window', () => {
     expect(report.unreferencedRows).toEqual([fresh.digest, dropped.config.digest, dropped.layers[0].digest].sort());
   });
 });
-
-async function waitFor<T>(check: () => Promise<T | undefined | false>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value as T;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}

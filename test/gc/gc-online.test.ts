@@ -333,7 +333,8 @@ describe('online garbage collection under concurrent pushes and deletes', () => 
     expect(stats.interleavings).toBeGreaterThanOrEqual(300);
     expect(stats.gcRunsDuringPushes).toBeGreaterThanOrEqual(10);
     // The races this test is about did happen: blobs were swept between a client's HEAD and its PUT, or kept by the version check.
-    expect(stats.putRetries + stats.rescued + stats.mountFallbacks).toBeGreaterThan(0);
+    // Not mountFallbacks: a mount falls back to an upload whenever the other repository lacks the blob, GC or not.
+    expect(stats.putRetries + stats.rescued).toBeGreaterThan(0);
     expect(stats.blobsDeleted).toBeGreaterThan(0);
 
     expect(afterLoad.problems).toEqual([]);

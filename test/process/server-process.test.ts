@@ -1,12 +1,11 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { adminBasicAuth } from '../support/access';
-import { TEST_ADMIN_PASSWORD } from '../support/test-berth';
+import { BuiltServer, launchBuiltServer, requireBuiltServer, stopBuiltServer } from '../support/server-process';
 
 /**
  * The built server as a user runs it (`node dist/apps/api/src/main.js`): boot on embedded PostgreSQL,
@@ -14,56 +13,12 @@ import { TEST_ADMIN_PASSWORD } from '../support/test-berth';
  * started with BERTH_ADMIN_PASSWORD, and registry requests are admin's, into the public `library`
  * project (the one project a fresh Berth has).
  */
-const MAIN = path.resolve(__dirname, '../../dist/apps/api/src/main.js');
-
-interface ServerProcess {
-  child: ChildProcess;
-  port: number;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 /** Servers launched by the running test; any still alive when it ends (a failed assertion) are stopped. */
-const launched: ServerProcess[] = [];
+const launched: BuiltServer[] = [];
 
-async function launch(env: Record<string, string>, waitReady = true): Promise<ServerProcess> {
-  const port = Number(env.PORT ?? (await freePort()));
-  let out = '';
-  let err = '';
-  const child = spawn(process.execPath, [MAIN], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      BERTH_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (c) => (out += c));
-  child.stderr!.on('data', (c) => (err += c));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const server = { child, port, stdout: () => out, stderr: () => err, exited };
+async function launch(env: Record<string, string>, waitReady = true): Promise<BuiltServer> {
+  const server = await launchBuiltServer(env, { waitReady });
   launched.push(server);
-  if (waitReady) {
-    const deadline = Date.now() + 45_000;
-    while (!err.includes('Berth is ready')) {
-      if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}):\n${err}\n${out}`);
-      if (Date.now() > deadline) throw new Error(`server not ready in 45 s:\n${err}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
   return server;
 }
 
@@ -92,17 +47,12 @@ function request(port: number, method: string, urlPath: string, headers: Record<
 describe('the server process', () => {
   let tmp: string;
   beforeAll(() => {
-    if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first (npm test does)`);
+    requireBuiltServer();
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-proc-'));
   });
   afterEach(async () => {
     // A failed assertion must not leave a server (and its PostgreSQL) running and the run hanging.
-    for (const server of launched.splice(0)) {
-      if (server.child.exitCode !== null || server.child.signalCode !== null) continue;
-      server.child.kill('SIGTERM');
-      const stopped = await Promise.race([server.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 15_000))]);
-      if (!stopped) server.child.kill('SIGKILL');
-    }
+    for (const server of launched.splice(0)) await stopBuiltServer(server);
   });
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 

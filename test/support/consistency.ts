@@ -228,7 +228,8 @@ export function hashGet(baseUrl: string, rawPath: string, accept?: string, keep 
   });
 }
 
-async function inParallel<T>(items: readonly T[], workers: number, work: (item: T) => Promise<void>): Promise<void> {
+/** Runs `work` over `items` with at most `workers` of them in flight at once. */
+export async function inParallel<T>(items: readonly T[], workers: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.max(1, Math.min(workers, items.length)) }, async () => {
