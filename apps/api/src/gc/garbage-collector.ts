@@ -405,6 +405,8 @@ class RunProgress {
     this.current = phase;
     this.done = 0;
     this.total = total;
+    // A worker's write may be in flight (with the old phase): wait for it, so the new phase is written now.
+    await this.flushing?.catch(() => undefined);
     await this.flush();
   }
 
