@@ -9,7 +9,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Browser, Locator, Page } from 'playwright-core';
-import { buildImage, BuiltImage, initLayout, run } from '../test/support/images';
+import { buildImage, BuiltImage, initLayout, skopeo } from '../test/support/images';
 import { startTestBerth, TEST_ADMIN_PASSWORD, TestBerth } from '../test/support/test-berth';
 import { Member, memberJson, tarMembers } from '../test/transfer/export-fixtures';
 import { launchBrowser, newVisitor, requireCjkFonts, Visitor } from './support/browser';
@@ -57,7 +57,7 @@ describe('archive naming, platform downloads and Chinese in the console', () => 
       const image = await buildImage(layout, { ref: key, architecture: 'amd64', filePath: 'etc/berth-unnamed', fileContent: `unnamed ${key} archive\n`, cmd: ['/bin/true'] });
       const file = path.join(work.dir, `unnamed-${key}.tar`);
       // No name after the path: `docker save <image id>` for docker, an index.json without ref.name for OCI.
-      await run('skopeo', ['--insecure-policy', 'copy', `oci:${layout}:${key}`, `${format}:${file}`], { env: work.env, timeoutMs: 60_000 });
+      await skopeo(['copy', `oci:${layout}:${key}`, `${format}:${file}`], { env: work.env });
       unnamed[key] = { file, image };
     }
     browser = await launchBrowser();

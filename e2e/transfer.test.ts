@@ -7,7 +7,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Browser } from 'playwright-core';
-import { buildImage, initLayout, run } from '../test/support/images';
+import { buildImage, initLayout, skopeo } from '../test/support/images';
 import { startTestBerth, TEST_ADMIN_PASSWORD, TestBerth } from '../test/support/test-berth';
 import { memberJson, tarMembers } from '../test/transfer/export-fixtures';
 import { launchBrowser, newVisitor, Visitor } from './support/browser';
@@ -32,7 +32,7 @@ describe('archive import and download in the console', () => {
     configDigest = image.manifest.config.digest;
     archive = path.join(work.dir, 'app.tar');
     // What `docker save transfer/app:1.0` would write (skopeo names it docker.io/transfer/app:1.0).
-    await run('skopeo', ['--insecure-policy', 'copy', `oci:${layout}:app`, `docker-archive:${archive}:${PROJECT}/app:1.0`], { env: work.env, timeoutMs: 60_000 });
+    await skopeo(['copy', `oci:${layout}:app`, `docker-archive:${archive}:${PROJECT}/app:1.0`], { env: work.env });
     browser = await launchBrowser();
     berth = await startTestBerth();
     await adminApi(berth, 'POST', '/api/v1/projects', { name: PROJECT });

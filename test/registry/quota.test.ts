@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { ConsoleClient } from '../console/console-client';
-import { buildImage, BuiltImage, initLayout, requireCommands, run } from '../support/images';
+import { buildImage, BuiltImage, initLayout, requireCommands, skopeo } from '../support/images';
 import { blobFiles, Descriptor, expectError, listFiles, MT, ociImage, ociIndex, RegistryClient, sha256 } from '../support/registry-client';
 import { startTestBerth, TEST_ADMIN_PASSWORD, TestBerth } from '../support/test-berth';
 
@@ -250,9 +250,7 @@ describe('project storage quotas', () => {
       if (work) await fs.rm(work, { recursive: true, force: true });
     });
     const copy = (to: string) =>
-      run('skopeo', ['--insecure-policy', 'copy', '--dest-tls-verify=false', '--dest-creds', `admin:${TEST_ADMIN_PASSWORD}`, `oci:${path.join(work, 'layout')}:app`, `docker://${berth.host}/${to}`], {
-        timeoutMs: 30_000,
-      });
+      skopeo(['copy', '--dest-tls-verify=false', '--dest-creds', `admin:${TEST_ADMIN_PASSWORD}`, `oci:${path.join(work, 'layout')}:app`, `docker://${berth.host}/${to}`]);
 
     it('fails a push over the quota with the message in skopeo\'s error, and succeeds once the quota allows it', async () => {
       const bytes = image.manifest.config.size + image.manifest.layers.reduce((n, l) => n + l.size, 0);

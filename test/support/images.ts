@@ -74,6 +74,14 @@ export function run(command: string, args: readonly string[], options: RunOption
   });
 }
 
+/**
+ * skopeo with `options` (a 120 s timeout unless given). --insecure-policy: accept any image without
+ * reading the host's /etc/containers/policy.json.
+ */
+export function skopeo(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  return run('skopeo', ['--insecure-policy', ...args], { ...options, timeoutMs: options.timeoutMs ?? 120_000 });
+}
+
 export function sha256(bytes: Buffer | string): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }

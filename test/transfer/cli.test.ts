@@ -3,24 +3,14 @@
  * built with umoci, turned into a docker-archive by skopeo, imported with `berth import`, found as a tag,
  * exported back with `berth export` and read by skopeo; naming, usage, credential and failure exit codes.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createProject } from '../support/access';
-import { buildImage, BuiltImage, initLayout, requireCommands } from '../support/images';
-import { startTestBerth, TEST_ADMIN_PASSWORD, TestBerth } from '../support/test-berth';
-import { api, sha256, skopeo } from './import-client';
-
-const BIN = path.join(__dirname, '../../bin/berth.js');
-const BUILT = path.join(__dirname, '../../dist/apps/api/src/cli/berth.js');
-
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { buildImage, BuiltImage, initLayout, requireCommands, sha256, skopeo } from '../support/images';
+import { startTestBerth, TestBerth } from '../support/test-berth';
+import { api, berthCli, requireBuiltCli } from './import-client';
 
 describe('berth CLI', () => {
   let berth: TestBerth;
@@ -28,27 +18,13 @@ describe('berth CLI', () => {
   let image: BuiltImage;
   const file = (name: string) => path.join(work, name);
 
-  /** Runs the CLI as a child process (asynchronously: the server runs in this process). */
-  const berthCli = (args: string[], env: Record<string, string> = {}): Promise<Outcome> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, ...args], {
-        env: { ...process.env, BERTH_URL: berth.url, BERTH_USERNAME: 'admin', BERTH_PASSWORD: TEST_ADMIN_PASSWORD, ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c) => (stdout += c));
-      child.stderr.on('data', (c) => (stderr += c));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
   const tagsOf = async (project: string, repository: string) => {
     const res = await api(berth, 'GET', `/projects/${project}/repositories/${repository}/-/tags?sort=name`);
     return res.status === 404 ? [] : res.body.items.map((t: { name: string; digest: string }) => [t.name, t.digest]);
   };
 
   beforeAll(async () => {
-    if (!existsSync(BUILT)) throw new Error(`${BUILT} is missing: run npm run build:server first (npm test does)`);
+    requireBuiltCli();
     await requireCommands({ skopeo: 'skopeo', umoci: 'umoci' });
     work = await fs.mkdtemp(path.join(os.tmpdir(), 'berth-cli-'));
     await initLayout(file('source'));
@@ -65,13 +41,13 @@ describe('berth CLI', () => {
   });
 
   it('imports a docker-archive with its own name, then exports it back for skopeo', async () => {
-    const imported = await berthCli(['import', file('named.tar'), '--project', 'cli']);
+    const imported = await berthCli(berth, ['import', file('named.tar'), '--project', 'cli']);
     expect({ code: imported.code, stderr: imported.stderr }).toEqual({ code: 0, stderr: expect.stringContaining('succeeded') });
     expect(imported.stdout).toMatch(/^cli\/app:1\.0 sha256:[0-9a-f]{64}\n$/);
     const digest = imported.stdout.trim().split(' ')[1];
     expect(await tagsOf('cli', 'app')).toEqual([['1.0', digest]]);
 
-    const exported = await berthCli(['export', 'cli/app:1.0', '-o', file('out.tar')]);
+    const exported = await berthCli(berth, ['export', 'cli/app:1.0', '-o', file('out.tar')]);
     expect({ code: exported.code, stderr: exported.stderr }).toEqual({ code: 0, stderr: expect.stringContaining('downloaded') });
     expect(existsSync(file('out.tar.part'))).toBe(false);
     await skopeo(['copy', `docker-archive:${file('out.tar')}`, `dir:${file('out')}`]);
@@ -84,11 +60,11 @@ describe('berth CLI', () => {
   }, 60_000);
 
   it('an archive without names: told to pass --repository (exit 2); with --repository/--tag it is named', async () => {
-    const waiting = await berthCli(['import', file('unnamed.tar'), '--project', 'cli']);
+    const waiting = await berthCli(berth, ['import', file('unnamed.tar'), '--project', 'cli']);
     expect(waiting.code).toBe(2);
     expect(waiting.stderr).toMatch(/is waiting for names; 1 image\(s\) have none:[\s\S]*run again with --repository/);
 
-    const named = await berthCli(['import', file('unnamed.tar'), '--project', 'cli', '--repository', 'plain', '--tag', 'v1']);
+    const named = await berthCli(berth, ['import', file('unnamed.tar'), '--project', 'cli', '--repository', 'plain', '--tag', 'v1']);
     expect({ code: named.code, stdout: named.stdout }).toEqual({ code: 0, stdout: expect.stringMatching(/^cli\/plain:v1 sha256:/) });
     expect((await tagsOf('cli', 'plain')).map((t: string[]) => t[0])).toEqual(['v1']);
   }, 60_000);
@@ -109,7 +85,7 @@ describe('berth CLI', () => {
       [['export', 'cli/app:9.9', '-o', file('x.tar')], {}, 1, /export of cli\/app:9\.9: .*9\.9/],
     ];
     for (const [args, env, code, message] of cases) {
-      const outcome = await berthCli(args, env);
+      const outcome = await berthCli(berth, args, env);
       expect({ args, code: outcome.code, stderr: outcome.stderr }).toEqual({ args, code, stderr: expect.stringMatching(message) });
     }
     expect(existsSync(file('x.tar'))).toBe(false);

@@ -1,7 +1,8 @@
 /**
- * Helpers of the export tests: layered images built with umoci, skopeo, archive downloads to a file,
+ * Helpers of the export tests: layered images built with umoci, archive downloads to a file,
  * and readers for what skopeo writes to a `dir:` destination.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -11,12 +12,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { gunzipSync } from 'node:zlib';
 import { extract } from 'tar-stream';
-import { ImageManifest, readVerifiedBlob, resolveRef, run, RunResult, sha256, tarFiles } from '../support/images';
-
-// --insecure-policy: accept any image without reading the host's /etc/containers/policy.json.
-export function skopeo(args: string[], timeoutMs = 120_000): Promise<RunResult> {
-  return run('skopeo', ['--insecure-policy', ...args], { timeoutMs });
-}
+import { ImageManifest, readVerifiedBlob, resolveRef, run, sha256, tarFiles } from '../support/images';
 
 export interface LayeredImage {
   ref: string;
@@ -138,24 +134,50 @@ export function memberJson<T>(members: Member[], name: string): T {
   return JSON.parse(member.content.toString('utf8')) as T;
 }
 
-/** What `skopeo copy … dir:<dir>` wrote: its manifest, config and layer files, each checked against its digest. */
-export async function readDirImage(dir: string, manifestFile = 'manifest.json'): Promise<{ manifest: ImageManifest; configDigest: string; diffIds: string[]; layerDigests: string[]; files: Map<string, string> }> {
+export interface DirImage {
+  manifest: ImageManifest;
+  configDigest: string;
+  config: { rootfs: { diff_ids: string[] }; architecture: string; os: string };
+  /** What the config's rootfs.diff_ids name. */
+  diffIds: string[];
+  /** Per layer: the digest of its uncompressed tar (what diff_ids should name). */
+  layerDigests: string[];
+  /** Per layer: its size uncompressed. */
+  uncompressedSizes: number[];
+  /** Regular files of all layers smaller than `maxFileBytes`, path -> content. */
+  files: Map<string, string>;
+}
+
+/** A layer's tar: gunzipped or un-zstd-ed when it is compressed, as it is otherwise. */
+function layerTar(bytes: Buffer): Buffer {
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) return gunzipSync(bytes);
+  if (bytes[0] === 0x28 && bytes[1] === 0xb5) return execFileSync('zstd', ['-d', '-c'], { input: bytes, maxBuffer: 1024 ** 3 });
+  return bytes;
+}
+
+/**
+ * What `skopeo copy … dir:<dir>` wrote: its manifest, config and layer files, each checked against its
+ * digest. Files of `maxFileBytes` or more (4 KiB unless given) are left out of `files`.
+ */
+export async function readDirImage(dir: string, options: { manifestFile?: string; maxFileBytes?: number } = {}): Promise<DirImage> {
+  const { manifestFile = 'manifest.json', maxFileBytes = 4096 } = options;
   const manifest = JSON.parse(await fs.readFile(path.join(dir, manifestFile), 'utf8')) as ImageManifest;
   const blob = async (digest: string) => {
     const bytes = await fs.readFile(path.join(dir, digest.split(':')[1]));
     if (sha256(bytes) !== digest) throw new Error(`${dir}: ${digest} hashes to ${sha256(bytes)}`);
     return bytes;
   };
-  const config = JSON.parse((await blob(manifest.config.digest)).toString('utf8')) as { rootfs: { diff_ids: string[] } };
+  const config = JSON.parse((await blob(manifest.config.digest)).toString('utf8')) as DirImage['config'];
   const files = new Map<string, string>();
   const layerDigests: string[] = [];
+  const uncompressedSizes: number[] = [];
   for (const layer of manifest.layers) {
-    const bytes = await blob(layer.digest);
-    // The uncompressed tar's digest: what the config's diff_ids name.
-    layerDigests.push(bytes[0] === 0x1f && bytes[1] === 0x8b ? sha256(gunzipSync(bytes)) : sha256(bytes));
-    for (const [name, content] of tarFiles(bytes)) if (content.length < 4096) files.set(name, content.toString('utf8'));
+    const tar = layerTar(await blob(layer.digest));
+    layerDigests.push(sha256(tar));
+    uncompressedSizes.push(tar.length);
+    for (const [name, content] of tarFiles(tar)) if (content.length < maxFileBytes) files.set(name, content.toString('utf8'));
   }
-  return { manifest, configDigest: manifest.config.digest, diffIds: config.rootfs.diff_ids, layerDigests, files };
+  return { manifest, configDigest: manifest.config.digest, config, diffIds: config.rootfs.diff_ids, layerDigests, uncompressedSizes, files };
 }
 
 /** Open file descriptors of this process (the test Berth runs in it) that point into `dir`. */

@@ -4,21 +4,17 @@
  * download) is the server's alone: a layer or an archive kept whole would add 200 MiB or more.
  * Throughput is printed, not asserted (this machine is shared and noisy).
  */
-import { ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Client } from 'pg';
 import { basicAuth } from '../support/access';
-import { initLayout, requireCommands, run } from '../support/images';
+import { initLayout, requireCommands, run, skopeo } from '../support/images';
+import { BuiltServer, createDatabase, launchBuiltServer, requireBuiltServer, stopBuiltServer } from '../support/server-process';
 import { TEST_ADMIN_PASSWORD } from '../support/test-berth';
-import { buildLayeredImage, LayeredImage, readDirImage, skopeo } from './export-fixtures';
-
-const MAIN = path.resolve(__dirname, '../../dist/apps/api/src/main.js');
+import { buildLayeredImage, LayeredImage, readDirImage } from './export-fixtures';
 
 const MiB = 1024 * 1024;
 const LAYER_MIB = 200;
@@ -28,15 +24,6 @@ const ADMIN = { Authorization: basicAuth('admin', TEST_ADMIN_PASSWORD) };
 function layerContent(): Buffer {
   const text = Buffer.from('Lorem ipsum dolor sit amet, consectetur adipiscing elit. '.repeat(Math.ceil(MiB / 57))).subarray(0, MiB);
   return Buffer.concat(Array.from({ length: LAYER_MIB }, (_, i) => (i % 2 ? randomBytes(MiB) : text)));
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** kB figures of /proc/<pid>/status: VmRSS now, VmHWM the peak since the last reset. */
@@ -49,49 +36,30 @@ async function memoryOf(pid: number): Promise<{ rss: number; peak: number }> {
 describe('a large export', () => {
   let work: string;
   let source: string;
-  let server: ChildProcess;
+  let server: BuiltServer | undefined;
   let url: string;
   let host: string;
   let big: LayeredImage;
+  /** The server's pid, for its /proc figures. */
+  const pid = () => server!.child.pid!;
 
   beforeAll(async () => {
+    requireBuiltServer();
     await requireCommands();
     work = await fs.mkdtemp(path.join(os.tmpdir(), 'berth-export-large-'));
     source = path.join(work, 'source');
     await initLayout(source);
     big = await buildLayeredImage(source, { ref: 'big', architecture: 'amd64', layers: [{ 'opt/big/data.bin': layerContent(), 'opt/big/README': 'a large layer\n' }] });
-    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build:server first`);
-    const base = new URL(process.env.BERTH_TEST_DATABASE_URL!);
-    const database = `berth_test_large_${randomBytes(4).toString('hex')}`;
-    const admin = new Client({ connectionString: base.toString() });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
-    await admin.end();
-    base.pathname = `/${database}`;
-    const port = await freePort();
-    host = `127.0.0.1:${port}`;
-    url = `http://${host}`;
-    server = spawn(process.execPath, [MAIN], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: base.toString(), BERTH_DATA_DIR: path.join(work, 'data'), BERTH_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    const deadline = Date.now() + 45_000;
-    for (;;) {
-      const ready = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
-      if (ready) break;
-      if (server.exitCode !== null || Date.now() > deadline) throw new Error('the server did not start');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    server = await launchBuiltServer({ DATABASE_URL: await createDatabase('berth_test_large'), BERTH_DATA_DIR: path.join(work, 'data'), LOG_LEVEL: 'warn' });
+    url = server.url;
+    host = new URL(url).host;
     const created = await fetch(`${url}/api/v1/projects`, { method: 'POST', headers: { ...ADMIN, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'team' }) });
     expect(created.status).toBe(201);
-    await skopeo(['copy', '--dest-tls-verify=false', '--dest-creds', `admin:${TEST_ADMIN_PASSWORD}`, `oci:${source}:big`, `docker://${host}/team/big:1.0`], 300_000);
+    await skopeo(['copy', '--dest-tls-verify=false', '--dest-creds', `admin:${TEST_ADMIN_PASSWORD}`, `oci:${source}:big`, `docker://${host}/team/big:1.0`], { timeoutMs: 300_000 });
   }, 600_000);
 
   afterAll(async () => {
-    if (server && server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((r) => server.once('exit', r));
-    }
+    if (server) await stopBuiltServer(server);
     if (work) await fs.rm(work, { recursive: true, force: true });
   });
 
@@ -100,10 +68,10 @@ describe('a large export', () => {
    * give) into `target`, with the server's peak RSS reset first (clear_refs 5), so `peak` is this download's.
    */
   async function measured(from: string, target: string) {
-    await fs.writeFile(`/proc/${server.pid}/clear_refs`, '5');
-    const { rss: before } = await memoryOf(server.pid!);
+    await fs.writeFile(`/proc/${pid()}/clear_refs`, '5');
+    const { rss: before } = await memoryOf(pid());
     const { stdout } = await run('curl', ['-sS', '-u', `admin:${TEST_ADMIN_PASSWORD}`, '-o', target, '-w', '%{http_code} %{size_download} %{time_total}', from], { timeoutMs: 300_000 });
-    const { peak } = await memoryOf(server.pid!);
+    const { peak } = await memoryOf(pid());
     const [status, bytes, seconds] = stdout.toString('utf8').split(' ').map(Number);
     const hash = createHash('sha256');
     await pipeline(createReadStream(target), hash);
@@ -117,7 +85,7 @@ describe('a large export', () => {
     const cold = await measured(archive, path.join(work, 'cold.tar'));
     const warm = await measured(archive, path.join(work, 'warm.tar'));
     const skopeoStart = process.hrtime.bigint();
-    await skopeo(['copy', `oci:${source}:big`, `dir:${path.join(work, 'skopeo-dir')}`], 300_000);
+    await skopeo(['copy', `oci:${source}:big`, `dir:${path.join(work, 'skopeo-dir')}`], { timeoutMs: 300_000 });
     const skopeoSeconds = Number(process.hrtime.bigint() - skopeoStart) / 1e9;
     const line = (name: string, m: Awaited<ReturnType<typeof measured>>) =>
       `${name}: ${(m.bytes / MiB).toFixed(0)} MiB in ${m.seconds.toFixed(2)} s = ${m.mibPerSecond.toFixed(0)} MiB/s; server RSS ${(m.before / MiB).toFixed(0)} MiB before, peak ${(m.peak / MiB).toFixed(0)} MiB during (+${((m.peak - m.before) / MiB).toFixed(0)})`;
@@ -140,7 +108,7 @@ describe('a large export', () => {
     expect(warm.peak - warm.before).toBeLessThan(100 * MiB);
 
     const out = path.join(work, 'out');
-    await skopeo(['copy', `docker-archive:${path.join(work, 'cold.tar')}`, `dir:${out}`], 300_000);
+    await skopeo(['copy', `docker-archive:${path.join(work, 'cold.tar')}`, `dir:${out}`], { timeoutMs: 300_000 });
     const read = await readDirImage(out);
     expect(read.configDigest).toBe(big.config.digest);
     expect(read.layerDigests).toEqual(big.config.diffIds);

@@ -8,10 +8,10 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { addMember, basicAuth, createProject, createUser } from '../support/access';
-import { addImageIndex, BuiltImage, BuiltIndex, initLayout, readVerifiedBlob, requireCommands, run, sha256 } from '../support/images';
+import { addImageIndex, BuiltImage, BuiltIndex, initLayout, readVerifiedBlob, requireCommands, run, sha256, skopeo } from '../support/images';
 import { ociImage, RegistryClient } from '../support/registry-client';
 import { startTestBerth, TEST_ADMIN_PASSWORD, TestBerth } from '../support/test-berth';
-import { buildLayeredImage, download, LayeredImage, Member, memberJson, openFilesUnder, readDirImage, skopeo, tarMembers } from './export-fixtures';
+import { buildLayeredImage, download, LayeredImage, Member, memberJson, openFilesUnder, readDirImage, tarMembers } from './export-fixtures';
 
 interface DockerManifestEntry {
   Config: string;

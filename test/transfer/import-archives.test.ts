@@ -11,9 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { createProject } from '../support/access';
-import { addImageIndex, buildImage, BuiltImage, BuiltIndex, initLayout, requireCommands } from '../support/images';
+import { addImageIndex, buildImage, BuiltImage, BuiltIndex, initLayout, requireCommands, sha256, skopeo } from '../support/images';
 import { startTestBerth, TEST_ADMIN_PASSWORD, TestBerth } from '../support/test-berth';
-import { ADMIN, api, importArchive, pull, PulledImage, registryCounts, sha256, skopeo, stagingLeft } from './import-client';
+import { ADMIN, api, importArchive, pull, PulledImage, registryCounts, stagingLeft } from './import-client';
 
 const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
 const DOCKER_LAYER = 'application/vnd.docker.image.rootfs.diff.tar.gzip';

@@ -1,16 +1,18 @@
 /**
- * Helpers of the archive import tests: upload an archive (whole, or slowly in parts), wait for the job,
- * count what the registry holds, find staging leftovers, pull an image back with skopeo and read it.
+ * Helpers of the archive import tests: upload an archive (whole, in held-back parts, or as it is
+ * produced), wait for the job, count what the registry holds, find staging leftovers, pull an image back
+ * with skopeo and read it, and run the `berth` CLI.
  */
-import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { basicAuth } from '../support/access';
-import { run, RunResult, tarFiles } from '../support/images';
+import { skopeo } from '../support/images';
 import { TEST_ADMIN_PASSWORD, TestBerth } from '../support/test-berth';
+import { readDirImage } from './export-fixtures';
 
 export const ADMIN = basicAuth('admin', TEST_ADMIN_PASSWORD);
 export const TERMINAL = ['succeeded', 'failed', 'awaiting_names'];
@@ -33,55 +35,76 @@ function importsPath(project: string, query: Record<string, string> = {}): strin
 
 /** POST the archive as the body (with Content-Length) and parse the answer. */
 export async function upload(berth: TestBerth, project: string, archive: Buffer, options: UploadOptions = {}): Promise<Answer> {
-  return uploadInParts(berth, project, [archive], 0, options);
+  return uploadInParts(berth, project, [archive], options);
 }
 
 /**
- * POST `parts` one after the other, waiting `pauseMs` between them (Content-Length is the whole), calling
- * `between` during the first pause: a slow client, to watch the job while its upload runs.
+ * POSTs `parts` one after the other (Content-Length is the whole), awaiting `between` once the first is
+ * sent: a client that holds back the rest until the test lets it go. Nothing more is sent once the server
+ * has answered.
  */
-export function uploadInParts(
+export function uploadInParts(berth: TestBerth, project: string, parts: Buffer[], options: UploadOptions = {}, between?: () => Promise<void>): Promise<Answer> {
+  async function* body(): AsyncGenerator<Buffer> {
+    for (const [i, part] of parts.entries()) {
+      if (i === 1 && between) await between();
+      yield part;
+    }
+  }
+  return uploadStream(berth, project, body(), { ...options, length: parts.reduce((n, p) => n + p.length, 0) });
+}
+
+/**
+ * POSTs `chunks` as they are produced (with `length` as Content-Length, chunked without it) and stops
+ * sending once the server answers. When `chunks` throws, the client goes away: the connection is dropped
+ * and the promise rejects with that error. On a connection of its own: the body may be left unfinished,
+ * so the connection cannot be reused.
+ */
+export function uploadStream(
   berth: TestBerth,
   project: string,
-  parts: Buffer[],
-  pauseMs: number,
-  options: UploadOptions = {},
-  between?: () => Promise<void>,
+  chunks: Iterable<Buffer> | AsyncIterable<Buffer>,
+  options: UploadOptions & { length?: number } = {},
 ): Promise<Answer> {
-  const total = parts.reduce((n, p) => n + p.length, 0);
   return new Promise((resolve, reject) => {
-    const req = http.request(
-      `${berth.url}${importsPath(project, options.query)}`,
-      {
-        method: 'POST',
-        headers: {
-          'Content-Type': options.contentType ?? 'application/x-tar',
-          'Content-Length': String(total),
-          Authorization: options.authorization ?? ADMIN,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
+    let answered = false;
+    let onAnswer = () => undefined as void;
+    const answer = new Promise<void>((r) => (onAnswer = r));
+    const headers: Record<string, string> = { 'Content-Type': options.contentType ?? 'application/x-tar', Authorization: options.authorization ?? ADMIN };
+    if (options.length !== undefined) headers['Content-Length'] = String(options.length);
+    const req = http.request(`${berth.url}${importsPath(project, options.query)}`, { method: 'POST', headers, agent: false }, (res) => {
+      answered = true;
+      onAnswer();
+      const parts: Buffer[] = [];
+      res.on('data', (c: Buffer) => parts.push(c));
+      res.on('end', () => {
+        req.destroy();
+        const text = Buffer.concat(parts).toString('utf8');
+        resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', (err) => {
+      if (!answered) reject(err);
+    });
     (async () => {
-      for (const [i, part] of parts.entries()) {
-        if (!req.write(part)) await new Promise((r) => req.once('drain', r));
-        if (i < parts.length - 1) {
-          await new Promise((r) => setTimeout(r, pauseMs));
-          if (i === 0 && between) await between();
-        }
+      for await (const chunk of chunks) {
+        if (answered) return;
+        if (!req.write(chunk)) await Promise.race([once(req, 'drain'), answer]);
       }
-      req.end();
-    })().catch(reject);
+      if (!answered) req.end();
+    })().catch((err) => {
+      if (answered) return;
+      reject(err);
+      req.destroy();
+    });
   });
+}
+
+/** A promise held until `release()`: what a test awaits to hold back the rest of an upload. */
+export function gate(): { held: Promise<void>; release: () => void } {
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  return { held, release };
 }
 
 export async function api(berth: TestBerth, method: string, route: string, body?: unknown, authorization = ADMIN): Promise<Answer> {
@@ -94,11 +117,12 @@ export async function api(berth: TestBerth, method: string, route: string, body?
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
 
-/** Polls the job until it leaves uploading/analyzing/importing. */
-export async function settled(berth: TestBerth, project: string, id: string, timeoutMs = 30_000): Promise<any> {
+/** Polls the job, as `authorization` (the admin unless given), until it leaves uploading/analyzing/importing. */
+export async function settled(berth: TestBerth, project: string, id: string, authorization = ADMIN): Promise<any> {
+  const timeoutMs = 30_000;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const res = await api(berth, 'GET', `/projects/${project}/imports/${id}`);
+    const res = await api(berth, 'GET', `/projects/${project}/imports/${id}`, undefined, authorization);
     if (res.status !== 200) throw new Error(`GET import ${id}: ${res.status} ${JSON.stringify(res.body)}`);
     if (TERMINAL.includes(res.body.status)) return res.body;
     if (Date.now() > deadline) throw new Error(`import ${id} still ${res.body.status} after ${timeoutMs} ms`);
@@ -129,14 +153,6 @@ export async function stagingLeft(berth: TestBerth): Promise<string[]> {
   }
 }
 
-export function sha256(bytes: Buffer): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-}
-
-export function skopeo(args: string[]): Promise<RunResult> {
-  return run('skopeo', ['--insecure-policy', ...args], { timeoutMs: 60_000 });
-}
-
 export interface PulledImage {
   manifest: { mediaType?: string; config: { digest: string; mediaType: string }; layers: { digest: string; mediaType: string }[] };
   config: { rootfs: { diff_ids: string[] }; architecture: string; os: string };
@@ -151,22 +167,39 @@ export interface PulledImage {
 /** `skopeo copy docker://… dir:` as admin, then reads the manifest, the config and every layer (checking their digests). */
 export async function pull(berth: TestBerth, reference: string, dir: string, ...flags: string[]): Promise<PulledImage> {
   await skopeo(['copy', '--src-tls-verify=false', '--src-creds', `admin:${TEST_ADMIN_PASSWORD}`, ...flags, `docker://${berth.host}/${reference}`, `dir:${dir}`]);
-  const manifest = JSON.parse(await fs.readFile(path.join(dir, 'manifest.json'), 'utf8'));
-  const blob = async (digest: string) => {
-    const bytes = await fs.readFile(path.join(dir, digest.split(':')[1]));
-    expect(sha256(bytes)).toBe(digest);
-    return bytes;
-  };
-  const config = JSON.parse((await blob(manifest.config.digest)).toString('utf8'));
-  const diffIds: string[] = [];
-  const uncompressedSizes: number[] = [];
-  const files = new Map<string, string>();
-  for (const layer of manifest.layers) {
-    const bytes = await blob(layer.digest);
-    const tar = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes[0] === 0x28 && bytes[1] === 0xb5 ? execFileSync('zstd', ['-d', '-c'], { input: bytes }) : bytes;
-    diffIds.push(sha256(tar));
-    uncompressedSizes.push(tar.length);
-    for (const [name, content] of tarFiles(tar)) files.set(name, content.toString('utf8'));
-  }
-  return { manifest, config, diffIds, uncompressedSizes, files };
+  const read = await readDirImage(dir, { maxFileBytes: Infinity });
+  return { manifest: read.manifest, config: read.config, diffIds: read.layerDigests, uncompressedSizes: read.uncompressedSizes, files: read.files };
+}
+
+const CLI = path.join(__dirname, '../../bin/berth.js');
+const BUILT_CLI = path.join(__dirname, '../../dist/apps/api/src/cli/berth.js');
+
+/** Throws, naming the build step, when the CLI has not been built into dist/. */
+export function requireBuiltCli(): void {
+  if (!existsSync(BUILT_CLI)) throw new Error(`${BUILT_CLI} is missing: run npm run build:server first (npm test does)`);
+}
+
+export interface CliOutcome {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `berth <args>` against `berth` as a child process (asynchronously: the server runs in this
+ * process), as the admin unless `env` sets BERTH_USERNAME and BERTH_PASSWORD.
+ */
+export function berthCli(berth: TestBerth, args: string[], env: Record<string, string> = {}): Promise<CliOutcome> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, BERTH_URL: berth.url, BERTH_USERNAME: 'admin', BERTH_PASSWORD: TEST_ADMIN_PASSWORD, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }

@@ -5,17 +5,17 @@
  * and the decompression bomb is generated as it is sent.
  */
 import { execFileSync } from 'node:child_process';
-import { once } from 'node:events';
 import fs from 'node:fs/promises';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { ConfigError, loadConfig } from '../../apps/api/src/config/config';
 import { createProject } from '../support/access';
 import { requireCommands } from '../support/images';
+import { eventually } from '../support/registry-client';
+import { gzipOfZeroLayer, ZERO_LAYER } from '../support/tar';
 import { startTestBerth, TestBerth } from '../support/test-berth';
-import { ADMIN, Answer, api, importArchive, settled, stagingLeft, upload, uploadInParts } from './import-client';
+import { api, gate, importArchive, settled, stagingLeft, upload, uploadInParts, uploadStream } from './import-client';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -105,16 +105,13 @@ describe('archive import refuses bad archives and imports nothing', () => {
     await expectRefused(await fixture('bad-absolute.tar'), 'member "/manifest.json" is an absolute path (path traversal)');
   });
 
-  it('answers a bad archive at once, while the client is still sending the rest of it', async () => {
+  it('answers a bad archive at once, while the client is still holding back the rest of it', async () => {
     const before = await everything();
-    let secondPartAt = 0;
-    const res = await uploadInParts(berth, 'bad', [await fixture('bad-absolute.tar'), Buffer.alloc(8 * 1024 * 1024)], 3000, {}, async () => {
-      secondPartAt = Date.now();
-    });
-    const answeredAt = Date.now();
+    // The rest is sent only once the answer is in: a server that waited for it would never answer.
+    const { held, release } = gate();
+    const res = await uploadInParts(berth, 'bad', [await fixture('bad-absolute.tar'), Buffer.alloc(8 * MiB)], {}, () => held);
+    release();
     expect([res.status, res.body.status, res.body.error]).toEqual([202, 'failed', 'member "/manifest.json" is an absolute path (path traversal)']);
-    for (let i = 0; i < 100 && secondPartAt === 0; i++) await new Promise((r) => setTimeout(r, 50));
-    expect(secondPartAt).toBeGreaterThan(answeredAt);
     expect(await everything()).toEqual(before);
     expect(await stagingLeft(berth)).toEqual([]);
   });
@@ -164,21 +161,22 @@ describe('archive import refuses bad archives and imports nothing', () => {
   it('an upload the client abandons half-way: the job fails and its staging goes', async () => {
     const before = await everything();
     const archive = await fixture('classic.tar');
-    const req = http.request(`${berth.url}/api/v1/projects/bad/imports`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-tar', 'Content-Length': String(archive.length), Authorization: ADMIN },
-    });
-    req.on('error', () => undefined);
-    req.write(archive.subarray(0, 4000));
-    let id: string | undefined;
-    for (let i = 0; i < 100 && !id; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      const list = await api(berth, 'GET', '/projects/bad/imports?page_size=1');
-      if (list.body.items[0]?.status === 'uploading') id = list.body.items[0].id;
+    // The client sends 4000 bytes, then goes away once the job is seen uploading.
+    const { held, release } = gate();
+    async function* abandoned(): AsyncGenerator<Buffer> {
+      yield archive.subarray(0, 4000);
+      await held;
+      throw new Error('the client went away');
     }
-    expect(id).toBeDefined();
-    req.destroy();
-    const job = await settled(berth, 'bad', id!);
+    const [id] = await Promise.all([
+      eventually(async () => {
+        const [uploading] = (await api(berth, 'GET', '/projects/bad/imports?page_size=1')).body.items;
+        expect(uploading?.status).toBe('uploading');
+        return uploading.id as string;
+      }, 30_000).finally(release),
+      expect(uploadStream(berth, 'bad', abandoned(), { length: archive.length })).rejects.toThrow('the client went away'),
+    ]);
+    const job = await settled(berth, 'bad', id);
     expect(job.status).toBe('failed');
     expect(job.error).toMatch(/^the upload was interrupted after \d+ bytes/);
     expect(await everything()).toEqual(before);
@@ -188,7 +186,7 @@ describe('archive import refuses bad archives and imports nothing', () => {
   it('a gzip bomb: 2 MiB that unpack to a 2 GiB layer of zeros fails at 100:1 past 1 GiB, and imports nothing', async () => {
     const before = await everything();
     const bomb = gzipOfZeroLayer(2 * GiB);
-    const res = await uploadStream(berth, 'bad', bomb);
+    const res = await uploadStream(berth, 'bad', bomb, { contentType: 'application/gzip' });
     expect([res.status, res.body.status]).toEqual([202, 'failed']);
     const job = await settled(berth, 'bad', res.body.id);
     expect(job).toMatchObject({ status: 'failed', images: [], result: null, imagesDone: 0, layersDone: 0 });
@@ -222,47 +220,39 @@ describe('archive import refuses bad archives and imports nothing', () => {
       expect(() => loadConfig({ BERTH_IMPORT_MAX_BYTES: 'lots' })).toThrow(/BERTH_IMPORT_MAX_BYTES="lots"/);
     });
 
-    it('refuses an uncompressed archive over the limit on its Content-Length, while the client is still sending', async () => {
+    it('refuses an uncompressed archive over the limit on its Content-Length, while the client is still holding back the rest', async () => {
       const classic = await fixture('classic.tar');
       const before = await everything(small);
-      let secondPartAt = 0;
-      const res = await uploadInParts(small, 'bad', [classic.subarray(0, 2048), classic.subarray(2048)], 2000, {}, async () => {
-        secondPartAt = Date.now();
-      });
-      const answeredAt = Date.now();
+      const { held, release } = gate();
+      const res = await uploadInParts(small, 'bad', [classic.subarray(0, 2048), classic.subarray(2048)], {}, () => held);
+      release();
       expect([res.status, res.body.status, res.body.error]).toEqual([
         202,
         'failed',
         'the archive is larger than BERTH_IMPORT_MAX_BYTES (15.6 KiB): the upload is 26.0 KiB; import fewer images per archive, or ask an administrator to raise the limit',
       ]);
-      for (let i = 0; i < 100 && secondPartAt === 0; i++) await new Promise((r) => setTimeout(r, 50));
-      expect(secondPartAt).toBeGreaterThan(answeredAt);
       expect(await everything(small)).toEqual(before);
       expect(await stagingLeft(small)).toEqual([]);
     });
 
     it('refuses a compressed archive whose member declares more than the limit at its header, before its bytes are sent', async () => {
       const before = await everything(small);
-      let resumedAt = 0;
-      // The gzip header and the tar header, then a pause before the member's bytes.
-      async function* pausedAfterHeader(): AsyncGenerator<Buffer> {
+      // The gzip header and the tar header; the member's bytes only once the answer is in.
+      const { held, release } = gate();
+      async function* heldAfterHeader(): AsyncGenerator<Buffer> {
         let sent = 0;
         for (const chunk of gzipOfZeroLayer(MiB)) {
-          if (sent++ === 2) {
-            await new Promise((r) => setTimeout(r, 2000));
-            resumedAt = Date.now();
-          }
+          if (sent++ === 2) await held;
           yield chunk;
         }
       }
-      const res = await uploadStream(small, 'bad', pausedAfterHeader());
+      const res = await uploadStream(small, 'bad', heldAfterHeader(), { contentType: 'application/gzip' });
+      release();
       expect([res.status, res.body.status, res.body.error]).toEqual([
         202,
         'failed',
         `the archive is larger than BERTH_IMPORT_MAX_BYTES (15.6 KiB): its members declare 1.0 MiB up to "${ZERO_LAYER}" (1.0 MiB); import fewer images per archive, or ask an administrator to raise the limit`,
       ]);
-      // Answered during the pause: the member's bytes were never needed.
-      expect(resumedAt).toBe(0);
       expect(await everything(small)).toEqual(before);
       expect(await stagingLeft(small)).toEqual([]);
     });
@@ -288,82 +278,3 @@ describe('archive import refuses bad archives and imports nothing', () => {
     expect((await api(berth, 'GET', '/projects/bad/imports')).body.total).toBe(jobs);
   });
 });
-
-const ZERO_LAYER = `${'e'.repeat(64)}/layer.tar`;
-
-/** A ustar header for a regular file of `size` bytes. */
-function tarHeader(name: string, size: number): Buffer {
-  const header = Buffer.alloc(512);
-  header.write(name, 0, 100, 'utf8');
-  header.write('0000644\0', 100);
-  header.write('0000000\0', 108);
-  header.write('0000000\0', 116);
-  header.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
-  header.write('00000000000\0', 136);
-  header.fill(0x20, 148, 156);
-  header.write('0', 156);
-  header.write('ustar\u000000', 257, 8, 'latin1');
-  let sum = 0;
-  for (const byte of header) sum += byte;
-  header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8, 'latin1');
-  return header;
-}
-
-/**
- * A gzip stream of a tar whose one member, ZERO_LAYER, is `size` zero bytes (a multiple of 512), produced
- * as it is sent: one self-contained deflate segment of 1 MiB of zeros (about 1 KiB) repeated, so a
- * multi-GiB bomb costs the test neither memory, disk nor compression time.
- */
-function* gzipOfZeroLayer(size: number): Generator<Buffer> {
-  const header = tarHeader(ZERO_LAYER, size);
-  const flush = { finishFlush: zlib.constants.Z_SYNC_FLUSH };
-  const segment = zlib.deflateRawSync(Buffer.alloc(MiB), flush);
-  yield Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
-  yield zlib.deflateRawSync(header, flush);
-  const zeros = size + 1024; // the member, then the two zero blocks that end a tar
-  for (let left = zeros; left > 0; left -= MiB) yield left >= MiB ? segment : zlib.deflateRawSync(Buffer.alloc(left), flush);
-  // Only reached when the server read it all: a final empty block, then CRC-32 and length of the tar.
-  let crc = zlib.crc32(header);
-  const block = Buffer.alloc(MiB);
-  for (let left = zeros; left > 0; left -= MiB) crc = zlib.crc32(left >= MiB ? block : block.subarray(0, left), crc);
-  const trailer = Buffer.from([0x03, 0x00, 0, 0, 0, 0, 0, 0, 0, 0]);
-  trailer.writeUInt32LE(crc >>> 0, 2);
-  trailer.writeUInt32LE((512 + zeros) % 2 ** 32, 6);
-  yield trailer;
-}
-
-/**
- * POSTs `chunks` as they are produced (chunked, no Content-Length) and stops sending once the server
- * answers. On a connection of its own: the body is left unfinished, so the connection cannot be reused.
- */
-function uploadStream(berth: TestBerth, project: string, chunks: Iterable<Buffer> | AsyncIterable<Buffer>): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    let answered = false;
-    let onAnswer = () => undefined as void;
-    const answer = new Promise<void>((r) => (onAnswer = r));
-    const headers = { 'Content-Type': 'application/gzip', Authorization: ADMIN };
-    const req = http.request(`${berth.url}/api/v1/projects/${project}/imports`, { method: 'POST', headers, agent: false }, (res) => {
-      answered = true;
-      onAnswer();
-      const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c));
-      res.on('end', () => {
-        req.destroy();
-        resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(parts).toString('utf8')) });
-      });
-      res.on('error', reject);
-    });
-    req.on('error', (err) => {
-      if (!answered) reject(err);
-    });
-    (async () => {
-      for await (const chunk of chunks) {
-        if (answered) return;
-        if (!req.write(chunk)) await Promise.race([once(req, 'drain'), answer]);
-      }
-      if (!answered) req.end();
-    })().catch((err) => {
-      if (!answered) reject(err);
-    });
-  });
-}

@@ -4,18 +4,17 @@
  * route still refusing robots (403); and the `berth` CLI (bin/berth.js, built into dist/) with a robot's
  * credentials. Archives come from scripts/make-archive-fixtures.mjs.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { basicAuth, createProject, createRobot, robotName, setRobotDisabled } from '../support/access';
+import { eventually } from '../support/registry-client';
 import { startTestBerth, TestBerth } from '../support/test-berth';
 import { download, memberJson, tarMembers } from './export-fixtures';
-import { Answer, api, importArchive, TERMINAL, upload } from './import-client';
+import { Answer, api, berthCli, importArchive, requireBuiltCli, settled, upload } from './import-client';
 
-const BIN = path.join(__dirname, '../../bin/berth.js');
-const BUILT = path.join(__dirname, '../../dist/apps/api/src/cli/berth.js');
 const REFUSED = 'robot accounts are for docker login only, not for the console API';
 
 interface Robot {
@@ -52,17 +51,6 @@ describe('robot accounts on archive import and export', () => {
   };
   const archiveUrl = (project: string, repository: string, reference: string) => `${berth.url}/api/v1/projects/${project}/repositories/${repository}/-/artifacts/${reference}/archive`;
 
-  /** Polls the job, as `who`, until it leaves uploading/analyzing/importing. */
-  const settledAs = async (who: Robot, project: string, id: string): Promise<any> => {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const res = await api(berth, 'GET', `/projects/${project}/imports/${id}`, undefined, who.auth);
-      expect({ id, status: res.status }).toEqual({ id, status: 200 });
-      if (TERMINAL.includes(res.body.status)) return res.body;
-      if (Date.now() > deadline) throw new Error(`import ${id} still ${res.body.status}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
   const tagsOf = async (project: string, repository: string): Promise<string[]> => {
     const res = await api(berth, 'GET', `/projects/${project}/repositories/${repository}/-/tags?sort=name`);
     return res.status === 404 ? [] : res.body.items.map((t: { name: string }) => t.name);
@@ -83,30 +71,10 @@ describe('robot accounts on archive import and export', () => {
     const job = await importArchive(berth, project, unnamedTar, { query: { repository, tag } });
     expect(job.status).toBe('succeeded');
   };
-  /** Export events are written once the archive has ended, which may be just after the client read its last byte. */
-  const eventually = async <T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> => {
-    const deadline = Date.now() + 5_000;
-    for (;;) {
-      const value = await read();
-      if (done(value) || Date.now() > deadline) return value;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
   let downloads = 0;
 
-  const berthCli = (args: string[], who: { name: string; secret: string }): Promise<{ code: number | null; stdout: string; stderr: string }> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, ...args], {
-        env: { ...process.env, BERTH_URL: berth.url, BERTH_USERNAME: who.name, BERTH_PASSWORD: who.secret },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c) => (stdout += c));
-      child.stderr.on('data', (c) => (stderr += c));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+  /** The `berth` CLI with `who`'s credentials. */
+  const cliAs = (args: string[], who: { name: string; secret: string }) => berthCli(berth, args, { BERTH_USERNAME: who.name, BERTH_PASSWORD: who.secret });
 
   beforeAll(async () => {
     work = await fs.mkdtemp(path.join(os.tmpdir(), 'berth-robots-'));
@@ -134,7 +102,7 @@ describe('robot accounts on archive import and export', () => {
   it('a project robot with push imports an archive: the job is the robot\'s, the tag exists, the audit names the robot', async () => {
     const res = await upload(berth, 'robo', unnamedTar, { authorization: pusher.auth, query: { repository: 'app', tag: '1.0' } });
     expect([res.status, res.body.createdBy, res.body.project]).toEqual([202, 'robot$robo+ci', 'robo']);
-    const job = await settledAs(pusher, 'robo', res.body.id);
+    const job = await settled(berth, 'robo', res.body.id, pusher.auth);
     expect([job.status, job.error ?? null]).toEqual(['succeeded', null]);
     expect(job.result.tags.map((t: { repository: string; tag: string }) => `${t.repository}:${t.tag}`)).toEqual(['robo/app:1.0']);
     expect(await tagsOf('robo', 'app')).toEqual(['1.0']);
@@ -154,7 +122,7 @@ describe('robot accounts on archive import and export', () => {
     expect([res.status, res.body.status]).toEqual([202, 'awaiting_names']);
     const named = await api(berth, 'POST', `/projects/robo/imports/${res.body.id}/names`, { images: [{ index: 0, repository: 'named', tag: 'v1' }] }, pusher.auth);
     expect([named.status, named.body.id]).toEqual([202, res.body.id]);
-    const job = await settledAs(pusher, 'robo', res.body.id);
+    const job = await settled(berth, 'robo', res.body.id, pusher.auth);
     expect([job.status, job.createdBy]).toEqual(['succeeded', 'robot$robo+ci']);
     expect(await tagsOf('robo', 'named')).toEqual(['v1']);
   });
@@ -190,7 +158,12 @@ describe('robot accounts on archive import and export', () => {
     expect(await configOf(file('posted.tar'))).toBe(expected);
 
     const exportsOf = async () => (await auditOf('robo', 'artifact.export')).filter((e) => e.actor === 'robot$robo+reader');
-    const exports = await eventually(exportsOf, (events) => events.length >= 3);
+    // Export events are written once the archive has ended, which may be just after the client read its last byte.
+    const exports = await eventually(async () => {
+      const events = await exportsOf();
+      expect(events.length).toBeGreaterThanOrEqual(3);
+      return events;
+    });
     expect(exports.length).toBe(3);
     for (const event of exports) expect(event).toMatchObject({ actorKind: 'robot', resource: 'robo/base:1.0', success: true });
   });
@@ -222,7 +195,7 @@ describe('robot accounts on archive import and export', () => {
     for (const project of ['robo', 'else']) {
       const res = await upload(berth, project, unnamedTar, { authorization: mirror.auth, query: { repository: 'mirrored', tag: '2.0' } });
       expect([project, res.status, res.body.createdBy]).toEqual([project, 202, 'robot$mirror']);
-      expect((await settledAs(mirror, project, res.body.id)).status).toBe('succeeded');
+      expect((await settled(berth, project, res.body.id, mirror.auth)).status).toBe('succeeded');
       expect(await tagsOf(project, 'mirrored')).toEqual(['2.0']);
     }
     const recorded = (await auditOf('else', 'archive.import')).filter((e) => e.actor === 'robot$mirror');
@@ -300,26 +273,26 @@ describe('robot accounts on archive import and export', () => {
 
   describe('the berth CLI', () => {
     beforeAll(() => {
-      if (!existsSync(BUILT)) throw new Error(`${BUILT} is missing: run npm run build:server first (npm test does)`);
+      requireBuiltCli();
     });
 
     it('imports with a push robot and exports with a pull robot; a pull robot\'s import and an outsider\'s export fail as they should', async () => {
-      const imported = await berthCli(['import', file('unnamed.tar'), '--project', 'robo', '--repository', 'cli', '--tag', '3.0'], pusher);
+      const imported = await cliAs(['import', file('unnamed.tar'), '--project', 'robo', '--repository', 'cli', '--tag', '3.0'], pusher);
       expect({ code: imported.code, stderr: imported.stderr }).toEqual({ code: 0, stderr: expect.stringContaining('succeeded') });
       expect(imported.stdout).toMatch(/^robo\/cli:3\.0 sha256:[0-9a-f]{64}\n$/);
       expect(await tagsOf('robo', 'cli')).toEqual(['3.0']);
       const job = (await api(berth, 'GET', '/projects/robo/imports')).body.items[0];
       expect(job).toMatchObject({ createdBy: 'robot$robo+ci', status: 'succeeded' });
 
-      const exported = await berthCli(['export', 'robo/cli:3.0', '-o', file('cli.tar')], reader);
+      const exported = await cliAs(['export', 'robo/cli:3.0', '-o', file('cli.tar')], reader);
       expect({ code: exported.code, stderr: exported.stderr }).toEqual({ code: 0, stderr: expect.stringContaining('downloaded') });
       expect(await configOf(file('cli.tar'))).toBe(facts['unnamed.tar'][0].config);
 
-      const pullOnly = await berthCli(['import', file('unnamed.tar'), '--project', 'robo', '--repository', 'cli', '--tag', '4.0'], reader);
+      const pullOnly = await cliAs(['import', file('unnamed.tar'), '--project', 'robo', '--repository', 'cli', '--tag', '4.0'], reader);
       expect({ code: pullOnly.code, stderr: pullOnly.stderr }).toEqual({ code: 2, stderr: expect.stringMatching(/not allowed \(robot robot\$robo\+reader may not push in project robo\)/) });
-      const wrong = await berthCli(['export', 'robo/cli:3.0', '-o', file('wrong.tar')], { name: reader.name, secret: 'not-the-secret' });
+      const wrong = await cliAs(['export', 'robo/cli:3.0', '-o', file('wrong.tar')], { name: reader.name, secret: 'not-the-secret' });
       expect({ code: wrong.code, stderr: wrong.stderr }).toEqual({ code: 2, stderr: expect.stringMatching(/refused the credentials/) });
-      const outsider = await berthCli(['export', 'robo/cli:3.0', '-o', file('outsider.tar')], stranger);
+      const outsider = await cliAs(['export', 'robo/cli:3.0', '-o', file('outsider.tar')], stranger);
       expect({ code: outsider.code, stderr: outsider.stderr }).toEqual({ code: 1, stderr: expect.stringMatching(/project "robo" not found/) });
       expect(await tagsOf('robo', 'cli')).toEqual(['3.0']);
       for (const name of ['wrong.tar', 'outsider.tar']) expect(existsSync(file(name))).toBe(false);

@@ -6,20 +6,22 @@ import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { ArchiveError, buildImportPlan, MediaTypes } from '@berth/oci';
 import { InMemoryDriver } from '@berth/storage';
+import { tarHeader, ZERO_LAYER } from '../../../../test/support/tar';
 import { ArchiveLimits, ArchiveReader, BOMB_GUARD_AFTER_BYTES, MAX_DECOMPRESSION_RATIO } from './import-reader';
 import { MemberStager } from './import-stager';
 
-/** The reader and the planner over the hand-built fixtures (scripts/make-archive-fixtures.mjs), on an in-memory driver. */
+/** The hand-built fixtures (scripts/make-archive-fixtures.mjs), made once for the whole file. */
+let dir: string;
+const fixture = (name: string) => fs.readFileSync(path.join(dir, name));
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-archive-spec-'));
+  execFileSync(process.execPath, [path.join(__dirname, '../../../../scripts/make-archive-fixtures.mjs'), dir]);
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** The reader and the planner over the fixtures, on an in-memory driver. */
 describe('ArchiveReader + buildImportPlan', () => {
-  let dir: string;
-  const fixture = (name: string) => fs.readFileSync(path.join(dir, name));
-
-  beforeAll(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-archive-spec-'));
-    execFileSync(process.execPath, [path.join(__dirname, '../../../../scripts/make-archive-fixtures.mjs'), dir]);
-  });
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
   /** Streams `bytes` in small chunks (so headers and members straddle chunk boundaries) through the reader. */
   async function read(bytes: Buffer, chunk = 1000) {
     const storage = new InMemoryDriver();
@@ -126,19 +128,10 @@ describe('ArchiveReader + buildImportPlan', () => {
 /** What an upload may unpack to: the decompression bomb guard, BERTH_IMPORT_MAX_BYTES and BERTH_UPLOAD_MAX_BYTES, with small numbers. */
 describe('ArchiveReader limits', () => {
   const MiB = 1024 * 1024;
-  const LAYER = `${'e'.repeat(64)}/layer.tar`;
-  let dir: string;
-  const fixture = (name: string) => fs.readFileSync(path.join(dir, name));
 
-  beforeAll(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-limits-spec-'));
-    execFileSync(process.execPath, [path.join(__dirname, '../../../../scripts/make-archive-fixtures.mjs'), dir]);
-  });
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-  /** A tar whose one member, LAYER, is `size` zero bytes (a multiple of 512). */
+  /** A tar whose one member, ZERO_LAYER, is `size` zero bytes (a multiple of 512). */
   function zeroTar(size: number): Buffer {
-    return Buffer.concat([tarHeader(LAYER, size), Buffer.alloc(size + 1024)]);
+    return Buffer.concat([tarHeader(ZERO_LAYER, size), Buffer.alloc(size + 1024)]);
   }
 
   /** Streams `body` (whole, in 1000-byte chunks, or a stream) through a reader with `limits`, watching what is staged. */
@@ -196,7 +189,7 @@ describe('ArchiveReader limits', () => {
     // Only the header and a few bytes of the member ever arrive, and the body never ends.
     const { error, staged } = await read(stalled(zlib.gzipSync(tar.subarray(0, 2048))), { maxBytes: MiB });
     expect(error?.message).toBe(
-      `the archive is larger than BERTH_IMPORT_MAX_BYTES (1.0 MiB): its members declare 10.0 MiB up to "${LAYER}" (10.0 MiB); import fewer images per archive, or ask an administrator to raise the limit`,
+      `the archive is larger than BERTH_IMPORT_MAX_BYTES (1.0 MiB): its members declare 10.0 MiB up to "${ZERO_LAYER}" (10.0 MiB); import fewer images per archive, or ask an administrator to raise the limit`,
     );
     expect(staged).toEqual([]);
     expect((await read(zlib.gzipSync(tar), { maxBytes: tar.length })).error).toBeUndefined();
@@ -238,21 +231,3 @@ describe('ArchiveReader limits', () => {
     expect(Math.max(...plan.blobs.map((b) => b.size))).toBeLessThanOrEqual(2000);
   });
 });
-
-/** A ustar header for a regular file of `size` bytes. */
-function tarHeader(name: string, size: number): Buffer {
-  const header = Buffer.alloc(512);
-  header.write(name, 0, 100, 'utf8');
-  header.write('0000644\0', 100);
-  header.write('0000000\0', 108);
-  header.write('0000000\0', 116);
-  header.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
-  header.write('00000000000\0', 136);
-  header.fill(0x20, 148, 156);
-  header.write('0', 156);
-  header.write('ustar\u000000', 257, 8, 'latin1');
-  let sum = 0;
-  for (const byte of header) sum += byte;
-  header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8, 'latin1');
-  return header;
-}
