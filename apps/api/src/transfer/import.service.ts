@@ -217,14 +217,14 @@ export class ImportService implements OnModuleInit, OnApplicationShutdown {
     try {
       const result = await this.committer.commit(plan, new Map(targets.map((t, i) => [i, t])), progress);
       await progress.stop();
+      // Staging goes before the job says it ended: whoever sees a finished job sees no staging left.
+      await this.removeStaging(id);
       await this.jobs.succeeded(id, result, { imagesDone: progress.imagesDone, layersDone: progress.layersDone });
       await this.record(id, project, actor, address, true, { format: plan.format, tags: result.tags.map((t) => `${t.repository}:${t.tag}`) });
     } catch (err) {
       await progress.stop();
       const partial: ImportResult | null = err instanceof PartialImportError ? { tags: err.tags, notes: plan.notes } : null;
       await this.fail(id, project, actor, address, err, undefined, partial);
-    } finally {
-      await this.removeStaging(id);
     }
   }
 
@@ -240,8 +240,8 @@ export class ImportService implements OnModuleInit, OnApplicationShutdown {
     const message = this.reasonOf(err, id);
     try {
       if (bytesRead !== undefined) await this.jobs.progress(id, { bytesRead });
-      await this.jobs.failed(id, message, partial);
       await this.removeStaging(id);
+      await this.jobs.failed(id, message, partial);
       await this.record(id, project, actor, address, false, { error: message });
     } catch (writeError) {
       this.logger.error({ msg: `could not record the failure of import ${id}`, err: writeError });
