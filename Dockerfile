@@ -1,5 +1,5 @@
-# Production image: the built API and console, Node 20 on Debian.
-FROM node:20-bookworm-slim AS build
+# Production image: the built API and console, Node 24 (the current LTS) on Debian.
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY apps/api/package.json apps/api/
@@ -10,7 +10,7 @@ RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 # A fixed mmap threshold: glibc otherwise raises it as large buffers are freed, and the blob and archive
 # streams' freed 256 KiB - 1 MiB buffers then stay in the heap (~70 MiB more peak RSS in bench:transfer).
 ENV NODE_ENV=production PORT=5000 BERTH_DATA_DIR=/var/lib/berth MALLOC_MMAP_THRESHOLD_=131072

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-declare -A package_for=([skopeo]=skopeo [umoci]=umoci [zstd]=zstd [chromium]=chromium)
+declare -A package_for=([skopeo]=skopeo [umoci]=umoci [zstd]=zstd [chromium]=chromium [podman]=podman)
 missing=()
 for cmd in "${!package_for[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${package_for[$cmd]}")

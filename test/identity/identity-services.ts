@@ -5,6 +5,7 @@ import { CliSecretService } from '../../apps/api/src/identity/cli-secret.service
 import { LoginAttemptRepository } from '../../apps/api/src/identity/login-attempt.repository';
 import { DEFAULT_LOGIN_LIMITS, LoginLimiter, LoginLimits } from '../../apps/api/src/identity/login-limiter';
 import { PasswordHasher } from '../../apps/api/src/identity/password-hasher';
+import { RefreshTokenRepository } from '../../apps/api/src/identity/refresh-token.repository';
 import { UserRepository } from '../../apps/api/src/identity/user.repository';
 import { UserService } from '../../apps/api/src/identity/user.service';
 
@@ -21,7 +22,7 @@ export function identityServices(dataSource: DataSource, limits: LoginLimits = D
   const userRepository = new UserRepository(dataSource);
   const limiter = new LoginLimiter(new LoginAttemptRepository(dataSource), { loginLimits: limits });
   return {
-    users: new UserService(dataSource, userRepository, hasher, limiter),
+    users: new UserService(dataSource, userRepository, hasher, limiter, new RefreshTokenRepository(dataSource)),
     cliSecrets: new CliSecretService(new CliSecretRepository(dataSource), userRepository, hasher),
     limiter,
     hasher,

@@ -411,6 +411,27 @@ describe('registry authentication', () => {
       expect((await withToken(sneaky).request('POST', `/v2/team-a/tmount/blobs/uploads/?mount=${secretBlob}&from=secret/app`)).status).toBe(202);
       expectError(await as('dev').request('GET', `/v2/team-a/tmount/blobs/${secretBlob}`), 404, 'BLOB_UNKNOWN');
     });
+
+    it('the challenge of a mount also asks for pull on the source, so a client asking for exactly it can mount (as distribution does)', async () => {
+      const layer = teamApp.layers[0].digest;
+      const path = `/v2/team-a/cmount/blobs/uploads/?mount=${layer}&from=team-a/app`;
+      const challenge = expectChallenge(await anonymous.request('POST', path));
+      expect(challenge.scope).toBe('repository:team-a/cmount:pull,push repository:team-a/app:pull');
+      // Exactly what the challenge names, one scope value with both, as containerd sends it.
+      const url = new URL(challenge.realm);
+      url.searchParams.set('service', challenge.service);
+      url.searchParams.set('scope', challenge.scope);
+      const answer = await fetch(url, { headers: { Authorization: basicAuth('dev', PASSWORD.dev) } });
+      const { token } = (await answer.json()) as { token: string };
+      const mounted = await withToken(token).request('POST', path);
+      expect(mounted.status).toBe(201);
+      expect(mounted.header('location')).toBe(`/v2/team-a/cmount/blobs/${layer}`);
+      // A source that is not a repository name adds nothing to the challenge (the mount would be a plain upload).
+      const bad = expectChallenge(await anonymous.request('POST', `/v2/team-a/cmount/blobs/uploads/?mount=${layer}&from=Team/../x`));
+      expect(bad.scope).toBe('repository:team-a/cmount:pull,push');
+      // `from` without `mount` is no mount.
+      expect(expectChallenge(await anonymous.request('POST', '/v2/team-a/cmount/blobs/uploads/?from=team-a/app')).scope).toBe('repository:team-a/cmount:pull,push');
+    });
   });
 
   describe('robots', () => {

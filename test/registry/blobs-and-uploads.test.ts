@@ -93,9 +93,71 @@ describe('blobs and uploads', () => {
     });
 
     it('ignores a Range it cannot parse and sends the whole blob', async () => {
-      const res = await reg.request('GET', `/v2/read/me/blobs/${digest}`, { headers: { range: 'bytes=0-1,5-6' } });
+      const res = await reg.request('GET', `/v2/read/me/blobs/${digest}`, { headers: { range: 'bytes=0-1,x-6' } });
       expect(res.status).toBe(200);
       expect(res.body.equals(content)).toBe(true);
+    });
+
+    /** The parts of a multipart/byteranges body: each part's headers and bytes. */
+    function byteranges(res: { header(name: string): string | undefined; body: Buffer }): { headers: Record<string, string>; body: Buffer }[] {
+      const boundary = /^multipart\/byteranges; boundary=([0-9A-Za-z'()+_,./:=?-]+)$/.exec(res.header('content-type') ?? '')?.[1];
+      expect(boundary).toBeDefined();
+      // The body opens with the first delimiter; a CRLF before it makes every delimiter look alike.
+      const text = `\r\n${res.body.toString('latin1')}`;
+      expect(text.endsWith(`\r\n--${boundary}--\r\n`)).toBe(true);
+      const parts = text.slice(0, -`\r\n--${boundary}--\r\n`.length).split(`\r\n--${boundary}\r\n`);
+      expect(parts.shift()).toBe('');
+      return parts.map((part) => {
+        const split = part.indexOf('\r\n\r\n');
+        const headers = Object.fromEntries(part.slice(0, split).split('\r\n').map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+        return { headers, body: Buffer.from(part.slice(split + 4), 'latin1') };
+      });
+    }
+
+    it('several ranges answer 206 multipart/byteranges, one part per range in the order asked (as distribution does)', async () => {
+      const res = await reg.request('GET', `/v2/read/me/blobs/${digest}`, { headers: { range: 'bytes=0-9, 500-509,-5' } });
+      expect(res.status).toBe(206);
+      expect(res.header('content-range')).toBeUndefined();
+      expect(res.header('content-length')).toBe(String(res.body.length));
+      expect(res.header('docker-content-digest')).toBe(digest);
+      expect(byteranges(res)).toEqual([
+        { headers: { 'content-type': 'application/octet-stream', 'content-range': 'bytes 0-9/1000' }, body: content.subarray(0, 10) },
+        { headers: { 'content-type': 'application/octet-stream', 'content-range': 'bytes 500-509/1000' }, body: content.subarray(500, 510) },
+        { headers: { 'content-type': 'application/octet-stream', 'content-range': 'bytes 995-999/1000' }, body: content.subarray(995) },
+      ]);
+      // A range past the end is left out; HEAD announces the same length without a body.
+      const partial = await reg.request('GET', `/v2/read/me/blobs/${digest}`, { headers: { range: 'bytes=0-1,2000-,998-' } });
+      expect(byteranges(partial).map((p) => p.headers['content-range'])).toEqual(['bytes 0-1/1000', 'bytes 998-999/1000']);
+      const head = await reg.request('HEAD', `/v2/read/me/blobs/${digest}`, { headers: { range: 'bytes=0-9, 500-509,-5' } });
+      expect(head.status).toBe(206);
+      expect(head.header('content-length')).toBe(res.header('content-length'));
+      expect(head.body.length).toBe(0);
+    });
+
+    it('ranges adding up to more than the blob answer the whole blob; no satisfiable range is 416', async () => {
+      const whole = await reg.request('GET', `/v2/read/me/blobs/${digest}`, { headers: { range: 'bytes=0-999,0-999' } });
+      expect(whole.status).toBe(200);
+      expect(whole.body.equals(content)).toBe(true);
+      const none = await reg.request('GET', `/v2/read/me/blobs/${digest}`, { headers: { range: 'bytes=1000-,2000-3000' } });
+      expectError(none, 416, 'BLOB_UNKNOWN');
+      expect(none.header('content-range')).toBe('bytes */1000');
+    });
+
+    it('If-None-Match with the digest ETag answers 304 without a body, for GET and HEAD, strong or weak, alone or in a list', async () => {
+      for (const method of ['GET', 'HEAD']) {
+        for (const tag of [`"${digest}"`, `W/"${digest}"`, `"other", "${digest}"`, '*']) {
+          const res = await reg.request(method, `/v2/read/me/blobs/${digest}`, { headers: { 'if-none-match': tag, range: 'bytes=0-9' } });
+          expect([method, tag, res.status]).toEqual([method, tag, 304]);
+          expect(res.header('etag')).toBe(`"${digest}"`);
+          expect(res.header('docker-content-digest')).toBe(digest);
+          expect(res.body.length).toBe(0);
+        }
+      }
+      const other = await reg.request('GET', `/v2/read/me/blobs/${digest}`, { headers: { 'if-none-match': `"${sha256('other')}"` } });
+      expect(other.status).toBe(200);
+      expect(other.body.equals(content)).toBe(true);
+      // Only a blob the repository has is "not modified": an unknown one is still 404.
+      expectError(await reg.request('GET', `/v2/read/me/blobs/${sha256('never')}`, { headers: { 'if-none-match': '*' } }), 404, 'BLOB_UNKNOWN');
     });
 
     it('an unknown digest is 404 BLOB_UNKNOWN (HEAD has no body)', async () => {

@@ -65,11 +65,11 @@ export function requireBuiltServer(): void {
  * resolves once the ready line is on stderr, and rejects (the process stopped) if it exits first or is not
  * ready in 45 s.
  */
-export async function launchBuiltServer(env: Record<string, string>, options: { waitReady?: boolean } = {}): Promise<BuiltServer> {
+export async function launchBuiltServer(env: Record<string, string>, options: { waitReady?: boolean; /** Another Node.js binary than the one running the tests. */ node?: string } = {}): Promise<BuiltServer> {
   const port = env.PORT !== undefined ? Number(env.PORT) : await freePort();
   let out = '';
   let err = '';
-  const child = spawn(process.execPath, [BUILT_MAIN], {
+  const child = spawn(options.node ?? process.execPath, [BUILT_MAIN], {
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',

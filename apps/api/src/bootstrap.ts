@@ -28,7 +28,7 @@ export interface RunningBerth {
 }
 
 /** Paths the built console is served under; everything else unknown falls back to the SPA's index.html. */
-const SERVER_PREFIXES = ['/v2', '/api', '/service', '/metrics', '/healthz', '/readyz'];
+const SERVER_PREFIXES = ['/v1', '/v2', '/v3', '/api', '/service', '/metrics', '/healthz', '/readyz'];
 
 export async function startBerth(config: BerthConfig): Promise<RunningBerth> {
   const logger = createRootLogger(config.logLevel);

@@ -9,7 +9,8 @@ export type CredentialFailure =
   | { ok: false; reason: 'invalid'; detail: string }
   | { ok: false; reason: 'rate_limited'; retryAfterSeconds: number };
 
-export type CredentialResult = { ok: true; principal: Principal } | CredentialFailure;
+/** `cliSecretId`: the login was with this CLI secret (what it hands out must end when the secret is revoked). */
+export type CredentialResult = { ok: true; principal: Principal; cliSecretId?: string } | CredentialFailure;
 
 /** Direct basic auth on /v2 repeats one credential per request: an argon2 verify each time would make pulls slow. */
 const CACHE_TTL_MS = 15_000;
@@ -22,7 +23,7 @@ const CACHE_MAX = 2_000;
  */
 @Injectable()
 export class CredentialService {
-  private readonly remembered = new Map<string, { principal: Principal; until: number }>();
+  private readonly remembered = new Map<string, { result: Extract<CredentialResult, { ok: true }>; until: number }>();
   /** Identical checks already running: concurrent requests with one credential share one argon2 verify. */
   private readonly inFlight = new Map<string, Promise<CredentialResult>>();
 
@@ -36,7 +37,7 @@ export class CredentialService {
     const key = createHash('sha256').update(`${username}\0${secret}`).digest('base64url');
     if (options.cached) {
       const hit = this.remembered.get(key);
-      if (hit && hit.until > Date.now()) return { ok: true, principal: hit.principal };
+      if (hit && hit.until > Date.now()) return hit.result;
     }
     let pending = this.inFlight.get(key);
     if (!pending) {
@@ -46,7 +47,7 @@ export class CredentialService {
     const result = await pending;
     if (result.ok) {
       if (this.remembered.size >= CACHE_MAX) this.remembered.delete(this.remembered.keys().next().value as string);
-      this.remembered.set(key, { principal: result.principal, until: Date.now() + CACHE_TTL_MS });
+      this.remembered.set(key, { result, until: Date.now() + CACHE_TTL_MS });
     }
     return result;
   }
@@ -60,7 +61,7 @@ export class CredentialService {
       const found = await this.cliSecrets.authenticate(secret);
       if (!found.ok) return { ok: false, reason: 'invalid', detail: `cli secret: ${found.reason}` };
       if (found.user.username !== username.toLowerCase()) return { ok: false, reason: 'invalid', detail: 'cli secret of another user' };
-      return { ok: true, principal: { kind: 'user', id: found.user.id, username: found.user.username, isAdmin: found.user.isAdmin } };
+      return { ok: true, principal: { kind: 'user', id: found.user.id, username: found.user.username, isAdmin: found.user.isAdmin }, cliSecretId: found.secret.id };
     }
     const login = await this.users.authenticatePassword(username, secret, address);
     if (login.ok) return { ok: true, principal: { kind: 'user', id: login.user.id, username: login.user.username, isAdmin: login.user.isAdmin } };

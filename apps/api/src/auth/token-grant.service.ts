@@ -21,8 +21,10 @@ export class TokenGrantService {
     const granted: AccessEntry[] = [];
     for (const entry of requested) {
       if (entry.type === 'registry' && entry.name === 'catalog') {
-        // Everyone may ask for the catalog; the registry lists only the repositories the caller can see.
-        if (entry.actions.includes('*')) granted.push({ type: 'registry', name: 'catalog', actions: ['*'] });
+        // Everyone may ask for the catalog (and for search, which docker asks for before /v1/search): both list
+        // only the repositories the caller can see.
+        const actions = entry.actions.filter((a) => a === '*' || a === 'search');
+        if (actions.length > 0) granted.push({ type: 'registry', name: 'catalog', actions });
         continue;
       }
       if (entry.type !== 'repository') continue;

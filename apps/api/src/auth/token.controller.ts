@@ -1,63 +1,97 @@
-import { Controller, Get, Req, Res } from '@nestjs/common';
+import { Controller, Get, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { errorEnvelope, OciErrors, parseScopes } from '@berth/oci';
-import { ANONYMOUS, Principal, principalName } from '../access/principal';
-import { AuditService } from '../audit/audit.service';
-import { RobotService } from '../robots/robot.service';
-import { CredentialService, parseBasicAuth } from './credential.service';
-import { TokenGrantService } from './token-grant.service';
-import { TokenService } from './token.service';
+import { errorEnvelope, OciErrors, RegistryError } from '@berth/oci';
+import { parseBasicAuth } from './credential.service';
+import { TokenAnswer, TokenIssuerService, TokenRequestError } from './token-issuer.service';
 
 /**
- * The Docker token endpoint (`realm` of the registry's challenge): basic credentials or none in,
- * a signed token for the scopes the caller may have out.
+ * The Docker token endpoint (`realm` of the registry's challenge). GET: Basic credentials or none in
+ * (docker), with `offline_token=true` also a refresh token. POST: the OAuth2 form of distribution's token
+ * spec, `grant_type=password` or `refresh_token` (containerd, buildkit, docker with an identity token).
  */
 @Controller('service')
 export class TokenController {
-  constructor(
-    private readonly credentials: CredentialService,
-    private readonly grants: TokenGrantService,
-    private readonly tokens: TokenService,
-    private readonly audit: AuditService,
-  ) {}
+  constructor(private readonly issuer: TokenIssuerService) {}
 
   @Get('token')
   async token(@Req() req: Request, @Res() res: Response): Promise<void> {
     res.locals.route = '/service/token';
     res.setHeader('Cache-Control', 'no-store');
-    let principal: Principal = ANONYMOUS;
-    if (req.headers.authorization !== undefined) {
-      const basic = parseBasicAuth(req.headers.authorization);
-      const address = req.socket.remoteAddress ?? '';
-      const result = basic ? await this.credentials.authenticate(basic.username, basic.secret, address) : undefined;
-      this.audit.record({
-        actor: basic?.username.slice(0, 128) ?? '(malformed credentials)',
-        actorKind: basic && RobotService.isRobotName(basic.username) ? 'robot' : 'user',
-        action: 'login',
-        resource: 'registry',
-        address,
-        success: result?.ok === true,
-        details: result && !result.ok ? { reason: result.reason === 'rate_limited' ? 'rate_limited' : result.detail } : {},
-      });
-      if (!result?.ok) {
-        if (result?.reason === 'rate_limited') {
-          res.setHeader('Retry-After', String(result.retryAfterSeconds));
-          return void res.status(429).json(errorEnvelope(OciErrors.tooManyRequests('too many failed logins; try again later')));
-        }
-        res.setHeader('WWW-Authenticate', 'Basic realm="berth"');
-        return void res.status(401).json(errorEnvelope(OciErrors.unauthorized('invalid username or password')));
-      }
-      principal = result.principal;
+    const header = req.headers.authorization;
+    const request = { scopes: values(req.query.scope), offline: single(req.query.offline_token) === 'true', clientId: single(req.query.client_id), address: req.socket.remoteAddress ?? '' };
+    try {
+      const answer = await this.issuer.basic(header === undefined ? null : parseBasicAuth(header), request);
+      res.status(200).json({ token: answer.token, access_token: answer.token, expires_in: answer.expiresIn, issued_at: answer.issuedAt, ...refresh(answer) });
+    } catch (err) {
+      if (!(err instanceof TokenRequestError)) throw err;
+      // GET keeps the registry's error envelope, which docker reads; a 401 asks for Basic credentials.
+      if (err.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+      if (err.status === 401) res.setHeader('WWW-Authenticate', 'Basic realm="berth"');
+      res.status(err.status).json(errorEnvelope(err.status === 429 ? OciErrors.tooManyRequests(err.message) : OciErrors.unauthorized(err.message)));
     }
-    const requested = parseScopes(queryList(req.query.scope));
-    const access = await this.grants.grant(principal, requested);
-    // An anonymous token has an empty subject, so it can never be mistaken for a user named "anonymous".
-    const issued = await this.tokens.issue(principal.kind === 'anonymous' ? '' : principalName(principal), access);
-    res.status(200).json({ token: issued.token, access_token: issued.token, expires_in: issued.expiresIn, issued_at: issued.issuedAt });
+  }
+
+  @Post('token')
+  async oauth(@Req() req: Request, @Res() res: Response): Promise<void> {
+    res.locals.route = '/service/token (oauth)';
+    res.setHeader('Cache-Control', 'no-store');
+    try {
+      const answer = await this.grant(req);
+      res.status(200).json({ access_token: answer.token, token: answer.token, scope: answer.scope, expires_in: answer.expiresIn, issued_at: answer.issuedAt, ...refresh(answer) });
+    } catch (err) {
+      if (!(err instanceof TokenRequestError)) throw err;
+      if (err.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+      res.status(err.status).json(oauthError(err));
+    }
+  }
+
+  private grant(req: Request): Promise<TokenAnswer> {
+    const form = formOf(req);
+    const field = (name: string, required = true): string | undefined => {
+      const value = form[name];
+      if (Array.isArray(value)) throw new TokenRequestError(400, 'invalid_request', `${name} may be given only once`);
+      if (required && (typeof value !== 'string' || value === '')) throw new TokenRequestError(400, 'invalid_request', `${name} is required`);
+      return typeof value === 'string' ? value : undefined;
+    };
+    const grantType = field('grant_type')!;
+    const clientId = field('client_id')!;
+    const request = { scopes: values(form.scope), offline: field('access_type', false) === 'offline', clientId, address: req.socket.remoteAddress ?? '' };
+    switch (grantType) {
+      case 'password':
+        return this.issuer.password(field('username')!, field('password')!, request);
+      case 'refresh_token':
+        return this.issuer.refresh(field('refresh_token')!, request);
+      default:
+        throw new TokenRequestError(400, 'unsupported_grant_type', 'grant_type must be password or refresh_token');
+    }
   }
 }
 
-function queryList(value: unknown): string[] {
+/** The parsed form (AuthModule parses `application/x-www-form-urlencoded` for this route only). */
+function formOf(req: Request): Record<string, unknown> {
+  const bodyError = (req as Request & { tokenBodyError?: TokenRequestError }).tokenBodyError;
+  if (bodyError) throw bodyError;
+  if (!req.is('application/x-www-form-urlencoded') || typeof req.body !== 'object' || req.body === null) {
+    throw new TokenRequestError(400, 'invalid_request', 'the body must be an application/x-www-form-urlencoded form');
+  }
+  return req.body as Record<string, unknown>;
+}
+
+/** RFC 6749's error object, plus the registry's envelope, which docker's client reads from any error body. */
+function oauthError(err: TokenRequestError): Record<string, unknown> {
+  const code: RegistryError['code'] = err.status === 429 ? 'TOOMANYREQUESTS' : err.error === 'invalid_grant' ? 'UNAUTHORIZED' : 'UNSUPPORTED';
+  return { error: err.error, error_description: err.message, errors: [{ code, message: err.message }] };
+}
+
+function refresh(answer: TokenAnswer): { refresh_token?: string } {
+  return answer.refreshToken ? { refresh_token: answer.refreshToken } : {};
+}
+
+function single(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function values(value: unknown): string[] {
   if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
   return typeof value === 'string' ? [value] : [];
 }

@@ -39,6 +39,7 @@ const envSchema = z.object({
   BERTH_LOGIN_WINDOW_MINUTES: z.coerce.number().positive().default(15),
   BERTH_LOGIN_MAX_FAILURES_PER_USER: z.coerce.number().int().min(1).default(10),
   BERTH_LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(30),
+  BERTH_REFRESH_TOKEN_DAYS: z.coerce.number().positive().max(3650).default(30),
   BERTH_GC_GRACE_SECONDS: z.coerce.number().min(0).default(3600),
   BERTH_GC_UPLOAD_MAX_AGE_SECONDS: z.coerce.number().min(0).default(86400),
   BERTH_GC_WORKERS: z.coerce.number().int().min(1).max(64).default(2),
@@ -71,6 +72,8 @@ export interface BerthConfig {
     uploadMaxAgeMs: number;
     workers: number;
   };
+  /** A refresh token unused for this long expires (each use starts the period again). */
+  refreshTokenTtlMs: number;
   loginLimits: {
     windowMs: number;
     maxFailuresPerUser: number;
@@ -113,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       uploadMaxAgeMs: e.BERTH_GC_UPLOAD_MAX_AGE_SECONDS * 1000,
       workers: e.BERTH_GC_WORKERS,
     },
+    refreshTokenTtlMs: Math.round(e.BERTH_REFRESH_TOKEN_DAYS * 86_400_000),
     loginLimits: {
       windowMs: e.BERTH_LOGIN_WINDOW_MINUTES * 60_000,
       maxFailuresPerUser: e.BERTH_LOGIN_MAX_FAILURES_PER_USER,

@@ -174,9 +174,9 @@ export class UserRepository {
     }
   }
 
-  async setPasswordHash(id: string, passwordHash: string): Promise<void> {
+  async setPasswordHash(id: string, passwordHash: string, db: Queryable = this.dataSource): Promise<void> {
     if (!ID.test(id)) throw notFound();
-    const result = await this.dataSource.query('UPDATE app_user SET password_hash = $2, updated_at = now() WHERE id = $1 RETURNING id', [
+    const result = await db.query('UPDATE app_user SET password_hash = $2, updated_at = now() WHERE id = $1 RETURNING id', [
       id,
       passwordHash,
     ]);

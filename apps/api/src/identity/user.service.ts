@@ -4,6 +4,7 @@ import { DomainError } from '../common/domain-error';
 import { inTransaction, Queryable } from '../database/queryable';
 import { LoginLimiter } from './login-limiter';
 import { PasswordHasher } from './password-hasher';
+import { RefreshTokenRepository } from './refresh-token.repository';
 import { assertPasswordPolicy, assertValidUsername, normalizeDisplayName, normalizeEmail } from './user-policy';
 import { User, UserPatch, UserRepository } from './user.repository';
 
@@ -58,6 +59,7 @@ export class UserService {
     private readonly users: UserRepository,
     private readonly hasher: PasswordHasher,
     private readonly limiter: LoginLimiter,
+    private readonly refreshTokens: RefreshTokenRepository,
   ) {}
 
   async create(input: NewUser): Promise<User> {
@@ -113,10 +115,12 @@ export class UserService {
     if (update.isAdmin !== undefined) patch.isAdmin = update.isAdmin;
     if (update.disabled !== undefined) patch.disabled = update.disabled;
     const removesAdmin = update.isAdmin === false || update.disabled === true;
-    if (!removesAdmin) return this.users.update(id, patch);
     return inTransaction(this.dataSource, async (tx) => {
-      await this.assertNotLastAdmin(id, tx, 'demote or disable');
-      return this.users.update(id, patch, tx);
+      if (removesAdmin) await this.assertNotLastAdmin(id, tx, 'demote or disable');
+      const user = await this.users.update(id, patch, tx);
+      // Disabling ends the user's refresh tokens for good: enabling the account again does not revive them.
+      if (update.disabled === true) await this.refreshTokens.deleteForUser(id, tx);
+      return user;
     });
   }
 
@@ -130,7 +134,7 @@ export class UserService {
   /** An admin sets a new password; the old one is not needed. */
   async resetPassword(id: string, newPassword: string): Promise<void> {
     assertPasswordPolicy(newPassword);
-    await this.users.setPasswordHash(id, await this.hasher.hash(newPassword));
+    await this.setPassword(id, newPassword);
   }
 
   /** The user changes their own password, proving they know the current one (UNAUTHORIZED if not). */
@@ -141,7 +145,16 @@ export class UserService {
     if (!(await this.hasher.verify(hash, currentPassword))) {
       throw DomainError.unauthorized('the current password is not correct', { field: 'currentPassword' });
     }
-    await this.users.setPasswordHash(id, await this.hasher.hash(newPassword));
+    await this.setPassword(id, newPassword);
+  }
+
+  /** A new password ends the refresh tokens obtained with the old one (docker's stored identity tokens). */
+  private async setPassword(id: string, newPassword: string): Promise<void> {
+    const hash = await this.hasher.hash(newPassword);
+    await inTransaction(this.dataSource, async (tx) => {
+      await this.users.setPasswordHash(id, hash, tx);
+      await this.refreshTokens.deleteForUser(id, tx);
+    });
   }
 
   /**

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { formatScope, matchRegistryRoute, OciErrors, projectOf } from '@berth/oci';
+import { formatScope, isValidRepositoryName, matchRegistryRoute, OciErrors, projectOf } from '@berth/oci';
 import { AccessService } from '../access/access.service';
 import { Principal } from '../access/principal';
 import { actorOf } from '../audit/audit.service';
@@ -98,10 +98,22 @@ export class RegistryAuthGuard implements CanActivate {
   private challenge(req: Request, res: Response, needed: RequiredAccess, error?: 'invalid_token' | 'insufficient_scope') {
     const base = publicBase(this.config, req.protocol, req.headers.host);
     const parts = [`realm="${base}/service/token"`, 'service="berth"'];
-    if (needed.kind === 'repository') parts.push(`scope="${formatScope({ type: 'repository', name: needed.name, actions: needed.action === 'pull' ? ['pull'] : needed.action === 'push' ? ['pull', 'push'] : ['delete'] })}"`);
+    if (needed.kind === 'repository') {
+      const scopes = [formatScope({ type: 'repository', name: needed.name, actions: needed.action === 'pull' ? ['pull'] : needed.action === 'push' ? ['pull', 'push'] : ['delete'] })];
+      // A mount also reads the source: without pull on it in the token the mount becomes a full re-upload (distribution asks for both).
+      const from = mountSourceOf(req);
+      if (from !== undefined && from !== needed.name) scopes.push(formatScope({ type: 'repository', name: from, actions: ['pull'] }));
+      parts.push(`scope="${scopes.join(' ')}"`);
+    }
     if (needed.kind === 'catalog') parts.push('scope="registry:catalog:*"');
     if (error) parts.push(`error="${error}"`);
     res.setHeader('WWW-Authenticate', `Bearer ${parts.join(',')}`);
     return OciErrors.unauthorized(error === 'insufficient_scope' ? 'the token does not grant this action on this repository' : 'authentication required', needed.kind === 'repository' ? [{ Type: 'repository', Name: needed.name, Action: needed.action }] : undefined);
   }
+}
+
+/** The `from` of a `POST …/blobs/uploads/?mount=&from=`, when it is a repository name. */
+function mountSourceOf(req: Request): string | undefined {
+  if (req.method !== 'POST' || typeof req.query.mount !== 'string' || typeof req.query.from !== 'string') return undefined;
+  return isValidRepositoryName(req.query.from) ? req.query.from : undefined;
 }

@@ -1,12 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { All, Controller, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { isMethodAllowed, isRegistryError, matchRegistryRoute, MAX_MANIFEST_BYTES, OciErrors, parseDigest, projectOf, RegistryError, RegistryRoute } from '@berth/oci';
 import { AuditService } from '../audit/audit.service';
 import { BlobService } from './blob.service';
-import { parseContentRange, parseRangeHeader, uploadRangeHeader } from './http/ranges';
+import { ByteRange, etagMatches, parseContentRange, parseRangeHeader, uploadRangeHeader } from './http/ranges';
 import { readBodyLimited, requestBody } from './http/request-body';
-import { sendFile } from './http/send-file';
+import { sendFile, sendSegments } from './http/send-file';
 import { ManifestService } from './manifest.service';
 import { REGISTRY_CALLER, REGISTRY_ROUTE, RegistryCaller } from './registry-access';
 import { RegistryAuthGuard } from './registry-auth.guard';
@@ -111,18 +112,37 @@ export class RegistryController {
       return void res.status(202).end();
     }
     const blob = await this.blobs.describe(name, digest, req.method === 'HEAD');
-    const range = parseRangeHeader(req.headers.range, blob.size);
-    if (range === 'unsatisfiable') {
+    const etag = `"${blob.digest}"`;
+    // The digest names the content for good, so a cache that has this ETag has these bytes (distribution answers 304 too).
+    if (etagMatches(req.headers['if-none-match'], etag)) {
+      res.setHeader('Docker-Content-Digest', blob.digest);
+      res.setHeader('ETag', etag);
+      res.setHeader('Cache-Control', 'max-age=31536000');
+      return void res.status(304).end();
+    }
+    const ranges = parseRangeHeader(req.headers.range, blob.size);
+    if (ranges === 'unsatisfiable') {
       res.setHeader('Content-Range', `bytes */${blob.size}`);
       throw new RegistryError('BLOB_UNKNOWN', 'requested range not satisfiable', { status: 416, detail: { size: blob.size } });
     }
     // Opened before any success header is set, so a blob storage lost fails as a plain, uncacheable 404.
     const file = req.method === 'HEAD' ? undefined : await this.blobs.open(blob);
-    res.setHeader('Content-Type', blob.mediaType ?? 'application/octet-stream');
+    const contentType = blob.mediaType ?? 'application/octet-stream';
     res.setHeader('Docker-Content-Digest', blob.digest);
-    res.setHeader('ETag', `"${blob.digest}"`);
+    res.setHeader('ETag', etag);
     res.setHeader('Accept-Ranges', 'bytes');
     res.setHeader('Cache-Control', 'max-age=31536000');
+    if (ranges && ranges.length > 1) {
+      // Several ranges: one multipart/byteranges body, streamed part after part (as Go's ServeContent in distribution).
+      const body = multipartByteranges(ranges, blob.size, contentType);
+      res.setHeader('Content-Type', `multipart/byteranges; boundary=${body.boundary}`);
+      res.setHeader('Content-Length', body.length);
+      res.status(206);
+      if (!file) return void res.end();
+      return sendSegments(file, body.segments, res);
+    }
+    const range = ranges?.[0];
+    res.setHeader('Content-Type', contentType);
     if (range) {
       res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${blob.size}`);
       res.setHeader('Content-Length', range.end - range.start + 1);
@@ -224,6 +244,21 @@ function mountSource(from: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The parts of a `multipart/byteranges` body (RFC 9110 §14.6) and its length, known before the first byte is sent. */
+function multipartByteranges(ranges: ByteRange[], size: number, contentType: string): { boundary: string; length: number; segments: (Buffer | ByteRange)[] } {
+  const boundary = randomBytes(24).toString('hex');
+  const segments: (Buffer | ByteRange)[] = [];
+  let length = 0;
+  ranges.forEach((range, i) => {
+    const head = Buffer.from(`${i === 0 ? '' : '\r\n'}--${boundary}\r\nContent-Type: ${contentType}\r\nContent-Range: bytes ${range.start}-${range.end}/${size}\r\n\r\n`, 'latin1');
+    segments.push(head, range);
+    length += head.length + range.end - range.start + 1;
+  });
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`, 'latin1');
+  segments.push(tail);
+  return { boundary, length: length + tail.length, segments };
 }
 
 /** An already-ended body, so the write path needs no special case for "no body". */

@@ -1,4 +1,6 @@
 import { Module, OnModuleInit } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { errorEnvelope, OciErrors } from '@berth/oci';
 import { AuthModule } from '../auth/auth.module';
 import { HttpAdapterHost } from '@nestjs/core';
 import { BlobRepository } from './blob.repository';
@@ -28,5 +30,11 @@ export class RegistryModule implements OnModuleInit {
   /** Runs after the routes are registered and before Nest's own error handler, which would answer outside the envelope. */
   onModuleInit(): void {
     this.adapterHost.httpAdapter.use(malformedRegistryPath);
+    // Other API versions than /v2 (and /v1/search): a registry client gets a 404 it can read, not the console's HTML.
+    this.adapterHost.httpAdapter.use(['/v1', '/v3'], (req: Request, res: Response) => {
+      res.locals.route = `${req.baseUrl} (unmatched)`;
+      res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
+      res.status(404).json(errorEnvelope(OciErrors.unsupported(`no such registry endpoint: ${req.method} ${req.originalUrl.split('?')[0].slice(0, 200)}`, undefined, { status: 404 })));
+    });
   }
 }

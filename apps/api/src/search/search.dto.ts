@@ -66,3 +66,30 @@ const TagHit = z.object({
  */
 export const SearchHit = z.discriminatedUnion('kind', [ProjectHit, RepositoryHit, TagHit]);
 export type SearchHit = z.output<typeof SearchHit>;
+
+// ---- Docker's v1 search API (/v1/search) --------------------------------------------------------------
+
+/** A malformed or out-of-range `n` or `page` means its default (or the nearest bound), as Docker Hub is lenient too. */
+const lenientInt = (fallback: number, min: number, max: number) =>
+  z.unknown().optional().transform((raw) => {
+    const n = typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+    return Number.isSafeInteger(n) && n >= min ? Math.min(n, max) : fallback;
+  });
+
+export const DockerSearchQuery = z.object({
+  q: z.string().trim().min(1).max(255),
+  /** Results per page: 25 unless asked, at most 100. */
+  n: lenientInt(25, 1, 100),
+  page: lenientInt(1, 1, 100_000),
+});
+export type DockerSearchQuery = z.output<typeof DockerSearchQuery>;
+
+/** Docker Hub's v1 search answer, which docker and podman decode. */
+export interface DockerSearchResults {
+  query: string;
+  num_results: number;
+  num_pages: number;
+  page: number;
+  page_size: number;
+  results: { name: string; description: string; star_count: number; pull_count: number; is_official: boolean; is_automated: boolean }[];
+}
