@@ -11,5 +11,6 @@ export * from './scope';
 export * from './tag-version';
 export * from './artifact';
 export * from './retention';
+export { compileGlob, globSyntaxProblem, MAX_GLOB_LENGTH, type GlobMatcher } from './glob';
 export * from './archive/export';
 export * from './archive';
