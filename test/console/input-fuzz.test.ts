@@ -339,3 +339,51 @@ describe('input fuzzing: no route answers 5xx to hostile input', () => {
     expect(sent).toBeGreaterThan(5000);
   });
 });
+
+/** What the refusals look like: the right status, the field named, nothing logged as a server error. */
+describe('unstorable text is bad input', () => {
+  let berth: TestBerth;
+  beforeAll(async () => {
+    berth = await startTestBerth();
+    await createProject(berth, 'fuzz', { public: true });
+    await new RegistryClient(berth.url).pushImage('fuzz/app', { tag: '1' });
+  });
+  afterAll(async () => {
+    await berth?.close();
+  });
+
+  it('in a console query string or path: 400 INVALID naming the parameter', async () => {
+    const search = await httpRequest(berth.url, 'GET', '/api/v1/search?q=a%00b');
+    expect(search.status).toBe(400);
+    expect(search.json()).toMatchObject({ code: 'INVALID', message: 'invalid query', details: { issues: [{ path: 'q', message: 'must not contain NUL (\\u0000) characters' }] } });
+    const project = await httpRequest(berth.url, 'GET', '/api/v1/projects/fu%00zz');
+    expect(project.status).toBe(400);
+    expect(project.json()).toMatchObject({ code: 'INVALID', message: 'invalid path', details: { issues: [{ path: 'path', message: 'segment "fu\\0zz" must not contain NUL (\\u0000) characters' }] } });
+    // Percent-encoded invalid UTF-8 decodes to U+FFFD, which PostgreSQL stores: an ordinary (empty) search.
+    expect((await httpRequest(berth.url, 'GET', '/api/v1/search?q=%ED%A0%80')).status).toBe(200);
+  });
+
+  it('in a JSON body: 400 INVALID naming the field, for an anonymous login too', async () => {
+    const login = await httpRequest(berth.url, 'POST', '/api/v1/auth/login', { body: JSON.stringify({ username: 'ad\u0000min', password: 'x' }), headers: { 'content-type': 'application/json' } });
+    expect(login.status).toBe(400);
+    expect(login.json()).toMatchObject({ code: 'INVALID', details: { issues: [{ path: 'username', message: 'must not contain NUL (\\u0000) characters' }] } });
+    const lone = await httpRequest(berth.url, 'POST', '/api/v1/auth/login', { body: '{"username":"\\ud800","password":"x"}', headers: { 'content-type': 'application/json' } });
+    expect(lone.json().details.issues).toEqual([{ path: 'username', message: 'must be valid Unicode text (it has a lone UTF-16 surrogate)' }]);
+  });
+
+  it('on /v2: 400 in the OCI envelope for a query parameter, 401 for Basic credentials, MANIFEST_INVALID for a manifest', async () => {
+    const tags = await httpRequest(berth.url, 'GET', '/v2/fuzz/app/tags/list?last=%00');
+    expect(tags.status).toBe(400);
+    expect(tags.json()).toEqual({ errors: [{ code: 'UNSUPPORTED', message: 'invalid query parameter last: must not contain NUL (\\u0000) characters', detail: { parameter: 'last' } }] });
+    const basic = await httpRequest(berth.url, 'GET', '/v2/', { headers: { authorization: basicAuth('ad\u0000min', TEST_ADMIN_PASSWORD) } });
+    expect(basic.status).toBe(401);
+    const console = await httpRequest(berth.url, 'GET', '/api/v1/me', { headers: { authorization: basicAuth('admin\u0000', TEST_ADMIN_PASSWORD) } });
+    expect(console.status).toBe(401);
+    const registry = new RegistryClient(berth.url);
+    const image = await registry.pushImage('fuzz/app', { tag: '2' });
+    const body = json(ociImage({ config: image.config, layers: image.layers, annotations: { note: 'a\u0000b' } }));
+    const manifest = await registry.request('PUT', '/v2/fuzz/app/manifests/3', { body, headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' } });
+    expect(manifest.status).toBe(400);
+    expect(manifest.json().errors[0]).toMatchObject({ code: 'MANIFEST_INVALID', message: expect.stringContaining('annotations.note holds a NUL character') });
+  });
+});
