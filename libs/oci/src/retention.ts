@@ -88,7 +88,7 @@ const COSIGN_TAG = /^sha256-([0-9a-f]{64})\.(?:sig|att|sbom)$/;
 const SHARED_GLOB_LIMIT = 1000;
 
 type Matcher = (value: string) => boolean;
-type GlobCache = Map<string, Matcher>;
+type GlobCache = Map<string, Matcher | null>;
 
 const sharedGlobs: GlobCache = new Map();
 
@@ -373,10 +373,10 @@ function relativeName(project: string, repository: string): string {
  * Retention never gets here with one: a run refuses a policy that fails validateRetentionRules.
  */
 function compileSelector(selector: Selector, globs: GlobCache): Matcher {
-  if (selectorOutsideGrammar(selector)) return () => true;
   const include = selector.include.map((pattern) => cachedGlob(pattern, globs));
   const exclude = selector.exclude.map((pattern) => cachedGlob(pattern, globs));
-  return (value) => include.some((matches) => matches(value)) && !exclude.some((matches) => matches(value));
+  if ([...include, ...exclude].includes(null)) return () => true;
+  return (value) => include.some((matches) => matches!(value)) && !exclude.some((matches) => matches!(value));
 }
 
 /** Whether some pattern of the selector is outside the glob grammar (see compileSelector). */
@@ -384,10 +384,11 @@ export function selectorOutsideGrammar(selector: Selector): boolean {
   return [...selector.include, ...selector.exclude].some((pattern) => globSyntaxProblem(pattern) !== undefined);
 }
 
-function cachedGlob(pattern: string, globs: GlobCache): Matcher {
+/** The compiled pattern, or null when it is outside the grammar; either way parsed once per cache. */
+function cachedGlob(pattern: string, globs: GlobCache): Matcher | null {
   let matcher = globs.get(pattern);
-  if (!matcher) {
-    matcher = compileGlob(pattern);
+  if (matcher === undefined) {
+    matcher = globSyntaxProblem(pattern) === undefined ? compileGlob(pattern) : null;
     globs.set(pattern, matcher);
   }
   return matcher;
