@@ -272,6 +272,17 @@ describe('input fuzzing: no route answers 5xx to hostile input', () => {
         headers: { ...auth, 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
       });
     }
+    // An image whose config (a blob, read to show its platform) holds such strings.
+    if (authorization) {
+      const registry = new RegistryClient(berth.url, authorization);
+      for (const [label, os] of [['NUL', 'li\u0000nux'], ['lone surrogate', '\ud800']] as const) {
+        const config = await registry.pushBlob('fuzz/app', json({ os, architecture: 'amd64', variant: os, rootfs: { type: 'layers', diff_ids: [] } }), 'application/vnd.oci.image.config.v1+json');
+        await send(where(`config with ${label} platform`), 'PUT', `/v2/fuzz/app/manifests/config-${label.replace(/ /g, '-')}`, {
+          body: json(ociImage({ config, layers: image.layers })),
+          headers: { ...auth, 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+        });
+      }
+    }
     function where(what: string): string {
       return `${who} ${what}`;
     }

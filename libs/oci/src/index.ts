@@ -1,4 +1,5 @@
 export * from './errors';
+export * from './text';
 export * from './digest';
 export * from './names';
 export * from './media-types';

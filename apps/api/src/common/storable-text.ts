@@ -1,24 +1,18 @@
+import { unstorableTextProblem } from '@berth/oci';
+
 /**
  * PostgreSQL text (and jsonb) cannot hold a NUL character, and a lone UTF-16 surrogate is not Unicode at all:
  * a query carrying either fails inside the database, which used to surface as a 500. Every string from a
  * request is checked here before it can reach a query, so it is refused as bad input instead.
  */
+export { unstorableTextProblem };
 
-// With the u flag a surrogate pair is one code point, so only an unpaired surrogate is category Cs.
-const LONE_SURROGATE = /\p{Cs}/u;
 const LONE_SURROGATE_ALL = /\p{Cs}/gu;
 
 export interface TextIssue {
   /** Dotted path into the value (`permissions.1`, a query parameter's name); empty for the value itself. */
   path: string;
   message: string;
-}
-
-/** Why `value` cannot be stored as text, or undefined. */
-export function unstorableTextProblem(value: string): string | undefined {
-  if (value.includes('\u0000')) return 'must not contain NUL (\\u0000) characters';
-  if (LONE_SURROGATE.test(value)) return 'must be valid Unicode text (it has a lone UTF-16 surrogate)';
-  return undefined;
 }
 
 /** Every string (object keys included) in a parsed JSON value, query object or parameter map that cannot be stored. */
