@@ -169,7 +169,8 @@ class Parser {
   private unsupported(c: string, depth: number): string {
     const at = `at character ${this.pos + 1}`;
     if (c === '!' && this.pos === 0) return `starts with "!": negation is not supported, put the pattern in the exclude list instead`;
-    if (c === '(' || c === ')' || c === '|') return `has "${c}" ${at}: extended globs such as +(a|b) and regular expressions are not supported; ${GRAMMAR}`;
+    const extglob = (c === '+' || c === '@' || c === '!') && this.text[this.pos + 1] === '(';
+    if (extglob || c === '(' || c === ')' || c === '|') return `has "${c}" ${at}: extended globs such as +(a|b) and regular expressions are not supported; ${GRAMMAR}`;
     if (depth === 0 && (c === ',' || c === '}')) return `has a "${c}" ${at} outside {a,b}; ${GRAMMAR}`;
     if (c === ']') return `has a "]" ${at} without its "["`;
     return `has "${c}" ${at}, which no repository or tag name contains; ${GRAMMAR}`;
