@@ -134,6 +134,43 @@ describe('tag immutability', () => {
       expect((await guest.get(rules)).body.total).toBe(0);
     });
 
+    it('refuses patterns outside the glob grammar with the reason, on create and on replace', async () => {
+      for (const pattern of ['+(*)b', '@(v1|v2)', '!v1', 'v{1..3}', 'v1:2']) {
+        const res = await maintainer.post(rules, { tags: { include: [pattern] } });
+        expect({ pattern, status: res.status }).toEqual({ pattern, status: 400 });
+        expect(res.body.details.issues).toEqual([{ path: 'tags.include.0', message: expect.stringMatching(/^(has|starts with) /) }]);
+      }
+      const created = await maintainer.post(rules, { tags: { include: ['v*'] }, repositories: { include: ['{app,tools}/**'] } });
+      expect(created.status).toBe(201);
+      const replaced = await maintainer.put(`${rules}/${created.body.id}`, { tags: { include: ['v*'] }, repositories: { include: ['+(app)'] } });
+      expect(replaced.status).toBe(400);
+      expect(replaced.body.details.issues).toEqual([{ path: 'repositories.include.0', message: expect.stringContaining('has "+" at character 1') }]);
+      expect((await guest.get(rules)).body.items.map((r: { repositories: { include: string[] } }) => r.repositories.include)).toEqual([['{app,tools}/**']]);
+    });
+
+    it('reads a stored rule outside the grammar as protecting every tag it could, at once, and says why', async () => {
+      // A 28-character tag: deleting it took 4.7 s of blocked event loop with picomatch on `+(*)b`.
+      const tag = `${'a'.repeat(27)}c`;
+      await registry.pushImage('imm/glob', { tag });
+      await registry.pushImage('imm/glob', { tag: 'latest' });
+      const [stored] = await berth.running.dataSource.query(
+        `INSERT INTO immutable_rule (project_id, repositories, tags) SELECT id, '{"include":["glob"],"exclude":[]}', '{"include":["+(*)b"],"exclude":[]}' FROM project WHERE name = 'imm' RETURNING id`,
+      );
+      const listed = await guest.get(rules);
+      expect(listed.status).toBe(200);
+      expect(listed.body.items.map((r: { tags: { include: string[] } }) => r.tags.include)).toEqual([['+(*)b']]);
+      const refused = await admin.delete(`/projects/imm/repositories/glob/-/tags/${tag}`);
+      expect(refused.status).toBe(409);
+      expect(refused.body.message).toBe(
+        `tag ${tag} is immutable (rule ${stored.id}: repositories "glob", tags "+(*)b"; a pattern is not a supported glob, so its list matches every name until the rule is edited)`,
+      );
+      // Editing it into the grammar makes it precise again.
+      expect((await maintainer.put(`${rules}/${stored.id}`, { repositories: { include: ['glob'] }, tags: { include: ['*b'] } })).status).toBe(200);
+      expect((await admin.delete(`/projects/imm/repositories/glob/-/tags/${tag}`)).status).toBe(204);
+      await clearRules();
+      expect((await admin.delete('/projects/imm/repositories/glob')).status).toBe(204);
+    });
+
     it('allows at most 15 rules per project, and no two alike', async () => {
       for (let i = 0; i < 15; i++) expect((await maintainer.post(rules, { tags: { include: [`t${i}-*`] } })).status).toBe(201);
       const sixteenth = await maintainer.post(rules, { tags: { include: ['t15-*'] } });

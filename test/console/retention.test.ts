@@ -146,6 +146,10 @@ describe('tag retention', () => {
         [{ rules: [{ ...rule, tags: { include: [] } }], schedule: null }, 'rules.0.tags.include'],
         [{ rules: [{ ...rule, tags: undefined }], schedule: null }, 'rules.0.tags'],
         [{ rules: [{ ...rule, colour: 'red' }], schedule: null }, 'rules.0'],
+        // Outside the glob grammar: an extglob a backtracking matcher takes seconds on, and picomatch-only syntax.
+        [{ rules: [{ ...rule, tags: { include: ['+(*)b'] } }], schedule: null }, 'rules.0.tags.include.0'],
+        [{ rules: [{ ...rule, repositories: { include: ['**'], exclude: ['!(app)'] } }], schedule: null }, 'rules.0.repositories.exclude.0'],
+        [{ rules: [{ ...rule, tags: { include: ['v{1..3}'] } }], schedule: null }, 'rules.0.tags.include.0'],
       ];
       for (const [body, path] of cases) {
         const res = await maintainer.put('/projects/keep/retention', body);
@@ -274,6 +278,24 @@ describe('tag retention', () => {
       const none = await admin.post('/projects/empty/retention/runs', { dryRun: true });
       expect(none.status).toBe(409);
       expect(none.body.code).toBe('PRECONDITION');
+    });
+
+    it('fails a run of a stored policy whose pattern is outside the glob grammar, deleting nothing', async () => {
+      // Saved before the grammar was enforced; saving refuses it now, so only the database can hold one.
+      expect((await maintainer.put('/projects/keep/retention', { rules: POLICY, schedule: null })).status).toBe(200);
+      const db = berth.running.dataSource;
+      await db.query(`UPDATE retention_policy SET rules = jsonb_set(rules, '{0,tags,include}', '["+(*)b"]') WHERE project_id = (SELECT id FROM project WHERE name = 'keep')`);
+      const before = { app: await tagsOf('app'), multi: await tagsOf('multi') };
+      const shown = await guest.get('/projects/keep/retention');
+      expect(shown.status).toBe(200);
+      expect(shown.body.rules[0].tags.include).toEqual(['+(*)b']);
+      const started = await maintainer.post('/projects/keep/retention/runs', { dryRun: false });
+      expect(started.status).toBe(202);
+      const run = await finished('keep', started.body.id);
+      expect(run).toMatchObject({ status: 'failed', artifactsDeleted: 0, tagsDeleted: 0 });
+      expect(run.errors).toEqual([expect.stringMatching(/^the policy cannot be used: rule 1: tags\.include\[0\] has "\+" at character 1/)]);
+      expect({ app: await tagsOf('app'), multi: await tagsOf('multi') }).toEqual(before);
+      expect((await maintainer.put('/projects/keep/retention', { rules: POLICY, schedule: null })).status).toBe(200);
     });
 
     it('answers as the OpenAPI document says', async () => {

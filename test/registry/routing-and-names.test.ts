@@ -1,3 +1,4 @@
+import { ConsoleClient } from '../console/console-client';
 import { createProject, createProjectsFor } from '../support/access';
 import { expectError, listFiles, RegistryClient, sha256 } from '../support/registry-client';
 import { startTestBerth, TestBerth } from '../support/test-berth';
@@ -27,7 +28,7 @@ describe('registry routing', () => {
 
   it.each([
     ['GET', '/v2/foo/manifests/v%zz', 404, 'MANIFEST_UNKNOWN'],
-    ['PUT', '/v2/foo/manifests/v%zz', 400, 'MANIFEST_INVALID'],
+    ['PUT', '/v2/foo/app/manifests/v%zz', 400, 'MANIFEST_INVALID'],
     ['GET', '/v2/foo/blobs/sha256:%zz', 400, 'DIGEST_INVALID'],
     ['GET', '/v2/foo/blobs/uploads/%zz', 404, 'BLOB_UPLOAD_UNKNOWN'],
     ['GET', '/v2/%zz', 404, 'UNSUPPORTED'],
@@ -180,7 +181,7 @@ describe('repository names', () => {
     expect((await reg.request('GET', '/v2/_catalog')).json().repositories).toContain(name);
   });
 
-  it.each(['blobs/manifests', 'x/blobs/uploads', 'tags/list', 'a/manifests/tags', 'referrers/blobs', 'blobs', 'uploads/blobs/uploads'])(
+  it.each(['blobs/manifests', 'x/blobs/uploads', 'tags/list', 'a/manifests/tags', 'referrers/blobs', 'blobs/blobs', 'uploads/blobs/uploads'])(
     'a name made of route words (%s) routes to the right repository',
     async (name) => {
       const image = await reg.pushImage(name, { tag: 'list' });
@@ -197,4 +198,53 @@ describe('repository names', () => {
       expect((await reg.request('DELETE', chunked)).status).toBe(204);
     },
   );
+});
+
+/** `docker push host/library:1`: a repository named like its project, which the console could not open or delete. */
+describe('repository names without a project', () => {
+  let berth: TestBerth;
+  let reg: RegistryClient;
+  beforeAll(async () => {
+    berth = await startTestBerth();
+    reg = new RegistryClient(berth.url);
+  });
+  afterAll(async () => {
+    await berth.close();
+  });
+
+  it.each(['library', 'nginx'])('refuses a push of %s with NAME_INVALID naming library/<name>, and stores nothing', async (name) => {
+    for (const [method, path] of [
+      ['POST', `/v2/${name}/blobs/uploads/`],
+      ['PUT', `/v2/${name}/manifests/1`],
+    ]) {
+      const err = expectError(await reg.request(method, path, method === 'PUT' ? { body: '{}' } : {}), 400, 'NAME_INVALID');
+      expect(err.message).toBe(
+        `invalid repository name: repository name "${name}" has no project: every repository lives in a project, so push library/${name} (the public project) or <project>/${name}`,
+      );
+    }
+    await expect(reg.pushImage(name, { tag: '1' })).rejects.toThrow(/NAME_INVALID/);
+    const db = berth.running.dataSource;
+    expect(await db.query('SELECT count(*)::int AS n FROM upload')).toEqual([{ n: 0 }]);
+    expect(await db.query('SELECT name FROM repository WHERE name NOT LIKE $1', ['%/%'])).toEqual([]);
+  });
+
+  it('still serves and lets the console open and delete one stored before the rule', async () => {
+    // Such a repository can only come from an earlier version: push library/old and rename its row as that stored it.
+    const image = await reg.pushImage('library/old', { tag: '1' });
+    await berth.running.dataSource.query(`UPDATE repository SET name = 'library' WHERE name = 'library/old'`);
+    const pulled = await reg.request('GET', '/v2/library/manifests/1');
+    expect(pulled.status).toBe(200);
+    expect(pulled.header('docker-content-digest')).toBe(image.digest);
+
+    const admin = await ConsoleClient.admin(berth);
+    const listed = await admin.get('/projects/library/repositories');
+    expect(listed.body.items.map((r: { name: string }) => r.name)).toEqual(['library']);
+    const opened = await admin.get('/projects/library/repositories/_');
+    expect(opened.status).toBe(200);
+    expect(opened.body.name).toBe('library');
+    expect((await admin.get('/projects/library/repositories/_/-/tags')).body.items.map((t: { name: string }) => t.name)).toEqual(['1']);
+    expect((await admin.delete('/projects/library/repositories/_')).status).toBe(204);
+    expect(await berth.running.dataSource.query(`SELECT name FROM repository`)).toEqual([]);
+    expect((await reg.request('GET', '/v2/library/manifests/1')).status).toBe(404);
+  });
 });

@@ -110,7 +110,8 @@ describe('tags list', () => {
 describe('catalog', () => {
   let berth: TestBerth;
   let reg: RegistryClient;
-  const names = ['b', 'a/x', 'a', 'c/d/e', 'a-b', 'a.b', 'a_b', 'z9', 'a/x/y', '0'];
+  // Every name has a project and a path (a one-component name is refused on push); the separators still sort around '/'.
+  const names = ['b/r', 'a/x', 'a/r', 'c/d/e', 'a-b/r', 'a.b/r', 'a_b/r', 'z9/r', 'a/x/y', '0/r'];
   beforeAll(async () => {
     berth = await startTestBerth();
     // The client is admin, who sees every repository in the catalog; what others see is in auth.test.ts.
@@ -144,8 +145,8 @@ describe('catalog', () => {
     const sorted = lexical(names);
     expect((await reg.request('GET', '/v2/_catalog?last=a/x')).json().repositories).toEqual(sorted.slice(sorted.indexOf('a/x') + 1));
     const res = await reg.request('GET', '/v2/_catalog?n=1&last=a');
-    expect(res.json().repositories).toEqual(['a-b']);
-    const page = await reg.request('GET', '/v2/_catalog?n=2&last=a.b');
+    expect(res.json().repositories).toEqual(['a-b/r']);
+    const page = await reg.request('GET', '/v2/_catalog?n=2&last=a/r');
     expect(page.json().repositories).toEqual(['a/x', 'a/x/y']);
     expect(nextLink(page)).toBe('/v2/_catalog?n=2&last=a%2Fx%2Fy');
   });

@@ -7,6 +7,7 @@ import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express
 import express from 'express';
 import { DataSource } from 'typeorm';
 import { jsonBodyErrors, requireJsonBody } from './api/json-body';
+import { rejectUnstorableUrl } from './api/storable-url';
 import { AppModule } from './app.module';
 import { BerthConfig } from './config/config';
 import { createDataSource, runMigrations } from './database/data-source';
@@ -59,6 +60,8 @@ export async function startBerth(config: BerthConfig): Promise<RunningBerth> {
   const server = express();
   // First of all middleware, so every later log line of a request carries its id.
   server.use(requestLogging(logger));
+  // Before any route: a NUL or lone surrogate in a path parameter or query string is bad input, never a database error.
+  server.use(rejectUnstorableUrl);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, dataSource), new ExpressAdapter(server), {
     // /v2 bodies are blobs and manifests: they are streamed by the handlers, never parsed globally.
     bodyParser: false,

@@ -1,4 +1,5 @@
 export * from './errors';
+export * from './text';
 export * from './digest';
 export * from './names';
 export * from './media-types';
@@ -11,5 +12,6 @@ export * from './scope';
 export * from './tag-version';
 export * from './artifact';
 export * from './retention';
+export { compileGlob, globSyntaxProblem, MAX_GLOB_LENGTH, type GlobMatcher } from './glob';
 export * from './archive/export';
 export * from './archive';

@@ -465,3 +465,20 @@ describe('isAttestationDescriptor', () => {
     expect(isAttestationDescriptor({ annotations: { 'vnd.docker.reference.type': 'something-else' } })).toBe(false);
   });
 });
+
+describe('parseManifest: strings PostgreSQL cannot store', () => {
+  it.each([
+    ['a NUL in an annotation value', { ...dockerSchema2, annotations: { 'org.example': 'a\u0000b' } }, 'annotations.org.example'],
+    ['a lone surrogate in an annotation value', { ...dockerSchema2, annotations: { 'org.example': '\ud800' } }, 'annotations.org.example'],
+    ['a NUL in a key', { ...dockerSchema2, annotations: { 'a\u0000': 'x' } }, 'annotations key'],
+    ['a NUL in a layer field', { ...dockerSchema2, layers: [{ ...dockerSchema2.layers[0], urls: ['http://x/\u0000'] }] }, 'layers[0].urls[0]'],
+  ])('refuses %s with MANIFEST_INVALID naming where', (_, document, field) => {
+    const error = parseError(document);
+    expect(error.code).toBe('MANIFEST_INVALID');
+    expect(error.message).toBe(`invalid manifest: ${field} holds a NUL character or a lone UTF-16 surrogate, which this registry cannot store`);
+  });
+
+  it('accepts any other Unicode, surrogate pairs included', () => {
+    expect(parseManifest(body({ ...dockerSchema2, annotations: { 'org.example': '镜像 🚢 \u0001' } })).annotations).toEqual({ 'org.example': '镜像 🚢 \u0001' });
+  });
+});

@@ -9,6 +9,7 @@ import {
 } from './descriptor';
 import { digestOf } from './digest';
 import { RegistryError } from './errors';
+import { isStorableText } from './text';
 import {
   MediaTypes,
   isImageConfigMediaType,
@@ -76,7 +77,35 @@ function decode(body: Buffer): JsonObject {
     throw new RegistryError('MANIFEST_INVALID', 'invalid manifest: body is not valid JSON');
   }
   if (!isJsonObject(document)) throw new RegistryError('MANIFEST_INVALID', 'invalid manifest: body must be a JSON object');
+  const field = unstorableString(document, '');
+  if (field !== undefined) {
+    throw new RegistryError('MANIFEST_INVALID', `invalid manifest: ${field || 'a string'} holds a NUL character or a lone UTF-16 surrogate, which this registry cannot store`, {
+      detail: { field: field.slice(0, 300) },
+    });
+  }
   return document;
+}
+
+// Annotations and the document are kept in PostgreSQL (jsonb), which holds neither `\u0000` nor a lone surrogate.
+const unstorable = (text: string): boolean => !isStorableText(text);
+
+/** The dotted path of the first string (or key) of the document PostgreSQL cannot store, or undefined. */
+function unstorableString(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return unstorable(value) ? path : undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = unstorableString(value[i], `${path}[${i}]`);
+      if (found !== undefined) return found;
+    }
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value)) {
+      const where = path ? `${path}.${key}` : key;
+      if (unstorable(key)) return (path ? `${path} key` : 'a key').replace(/\u0000/g, '\\0');
+      const found = unstorableString(item, where);
+      if (found !== undefined) return found.replace(/\u0000/g, '\\0').replace(/\p{Cs}/gu, '\uFFFD');
+    }
+  }
+  return undefined;
 }
 
 function resolveMediaType(document: JsonObject, contentType: string | undefined): string {

@@ -33,6 +33,34 @@ export function repositoryNameProblem(name: string): string | null {
   return null;
 }
 
+/**
+ * Berth keeps every repository in a project, named `<project>/<path>`: a one-component name (`docker push
+ * host/nginx:1`) would be a repository named like a project, which the console can neither open nor delete.
+ * Explains the refusal, or returns null for a name with a project. Checked on push and import, not on reads.
+ */
+export function projectlessNameProblem(name: string): string | null {
+  if (typeof name !== 'string' || name.includes('/')) return null;
+  const shown = name.slice(0, 100);
+  return `repository name "${shown}" has no project: every repository lives in a project, so push library/${shown} (the public project) or <project>/${shown}`;
+}
+
+/**
+ * The console path of a repository stored under its project's own name (`library`, pushed before such names
+ * were refused): `_`, which no path component can be, so `/projects/library/repositories/_` opens it.
+ */
+export const PROJECT_NAMED_REPOSITORY_PATH = '_';
+
+/** The full name of the repository at `path` (relative to the project, as the console addresses it) in `project`. */
+export function repositoryInProject(project: string, path: string): string {
+  return path === PROJECT_NAMED_REPOSITORY_PATH ? project : `${project}/${path}`;
+}
+
+/** Throws NAME_INVALID for a name without a project (see projectlessNameProblem). */
+export function assertProjectRepositoryName(name: string): void {
+  const problem = projectlessNameProblem(name);
+  if (problem !== null) throw new RegistryError('NAME_INVALID', `invalid repository name: ${problem}`, { detail: { name: String(name).slice(0, MAX_ECHO) } });
+}
+
 export function isValidRepositoryName(name: string): boolean {
   return repositoryNameProblem(name) === null;
 }

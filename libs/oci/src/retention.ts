@@ -1,8 +1,8 @@
-import picomatch from 'picomatch';
+import { compileGlob, globSyntaxProblem } from './glob';
 
 /**
- * Glob patterns (picomatch, `*` stays within one path segment, `**` crosses `/`, braces `{a,b}`, dot files match).
- * An empty include list matches nothing.
+ * Glob patterns (glob.ts: `*` stays within one path segment, `**` crosses `/`, braces `{a,b}`, sets `[a-z]`),
+ * matched in time linear in the name. An empty include list matches nothing.
  */
 export interface Selector {
   include: string[];
@@ -84,13 +84,11 @@ const CONTROL_CHARACTER = /\p{Cc}/u;
 const DAY_MS = 86_400_000;
 // cosign stores signatures, attestations and SBOMs as tags named after the subject: sha256-<hex>.sig.
 const COSIGN_TAG = /^sha256-([0-9a-f]{64})\.(?:sig|att|sbom)$/;
-// `windows: false`: '/' is the only separator and '\' an escape on every OS, so a policy matches the same everywhere.
-const GLOB_OPTIONS = { dot: true, windows: false };
 // Helpers called per request (findImmutableRule on every push) share one cache, emptied rather than grown without bound.
 const SHARED_GLOB_LIMIT = 1000;
 
 type Matcher = (value: string) => boolean;
-type GlobCache = Map<string, Matcher>;
+type GlobCache = Map<string, Matcher | null>;
 
 const sharedGlobs: GlobCache = new Map();
 
@@ -199,9 +197,14 @@ export function findImmutableRule(
   return rules.find((rule) => !rule.disabled && matchesSelector(name, rule.repositories) && matchesSelector(tag, rule.tags));
 }
 
-/** Describes a rule for messages: e.g. `repositories "**", tags "release-*"`. */
+/**
+ * Describes a rule for messages: e.g. `repositories "**", tags "release-*"`, saying so when a pattern is outside
+ * the glob grammar and its selector therefore matches everything (see compileSelector).
+ */
 export function describeImmutabilityRule(rule: ImmutabilityRule): string {
-  return `repositories ${describeSelector(rule.repositories)}, tags ${describeSelector(rule.tags)}`;
+  const described = `repositories ${describeSelector(rule.repositories)}, tags ${describeSelector(rule.tags)}`;
+  const outside = selectorOutsideGrammar(rule.repositories) || selectorOutsideGrammar(rule.tags);
+  return outside ? `${described}; a pattern is not a supported glob, so its list matches every name until the rule is edited` : described;
 }
 
 /**
@@ -364,16 +367,28 @@ function relativeName(project: string, repository: string): string {
   return repository.startsWith(prefix) ? repository.slice(prefix.length) : repository;
 }
 
+/**
+ * A selector with a pattern outside the grammar (stored before the grammar was enforced; saving refuses it) is
+ * read as matching everything: on an immutability rule that protects more, never less, until the rule is edited.
+ * Retention never gets here with one: a run refuses a policy that fails validateRetentionRules.
+ */
 function compileSelector(selector: Selector, globs: GlobCache): Matcher {
-  const include = selector.include.map((pattern) => compileGlob(pattern, globs));
-  const exclude = selector.exclude.map((pattern) => compileGlob(pattern, globs));
-  return (value) => include.some((matches) => matches(value)) && !exclude.some((matches) => matches(value));
+  const include = selector.include.map((pattern) => cachedGlob(pattern, globs));
+  const exclude = selector.exclude.map((pattern) => cachedGlob(pattern, globs));
+  if ([...include, ...exclude].includes(null)) return () => true;
+  return (value) => include.some((matches) => matches!(value)) && !exclude.some((matches) => matches!(value));
 }
 
-function compileGlob(pattern: string, globs: GlobCache): Matcher {
+/** Whether some pattern of the selector is outside the glob grammar (see compileSelector). */
+export function selectorOutsideGrammar(selector: Selector): boolean {
+  return [...selector.include, ...selector.exclude].some((pattern) => globSyntaxProblem(pattern) !== undefined);
+}
+
+/** The compiled pattern, or null when it is outside the grammar; either way parsed once per cache. */
+function cachedGlob(pattern: string, globs: GlobCache): Matcher | null {
   let matcher = globs.get(pattern);
-  if (!matcher) {
-    matcher = picomatch(pattern, GLOB_OPTIONS);
+  if (matcher === undefined) {
+    matcher = globSyntaxProblem(pattern) === undefined ? compileGlob(pattern) : null;
     globs.set(pattern, matcher);
   }
   return matcher;
@@ -415,17 +430,12 @@ function patternProblem(pattern: unknown): string | undefined {
   return globPatternProblem(pattern);
 }
 
-/** Glob matching backtracks: `*a*a*a*a*b` takes 1.6 s on a 128-character tag, one more star 35 s. */
-export const MAX_PATTERN_WILDCARDS = 3;
-
 /**
- * Why a glob is refused, or undefined: more than MAX_PATTERN_WILDCARDS runs of `*` (three keep any name
- * under 20 ms to match, and cover `v*.*.*` or a double star before a prefix). Every rule pattern goes through this, so a
- * project member cannot stall the registry with one.
+ * Why a rule's glob is refused, or undefined: anything outside glob.ts's grammar, which is matched in time linear in
+ * the name. Every rule pattern goes through this, so a project member cannot stall the registry with one.
  */
 export function globPatternProblem(pattern: string): string | undefined {
-  const wildcards = pattern.match(/\*+/g)?.length ?? 0;
-  return wildcards > MAX_PATTERN_WILDCARDS ? `may use * at most ${MAX_PATTERN_WILDCARDS} times (found ${wildcards})` : undefined;
+  return globSyntaxProblem(pattern);
 }
 
 function actionProblem(action: RetentionAction): string | undefined {

@@ -60,8 +60,8 @@ describe('matchRegistryRoute: named routes', () => {
     ],
     [
       'PUT',
-      `/v2/app/blobs/uploads/abc123?digest=${DIGEST}`,
-      { kind: 'upload', name: 'app', uploadId: 'abc123', template: '/v2/:name/blobs/uploads/:uploadId' },
+      `/v2/team/app/blobs/uploads/abc123?digest=${DIGEST}`,
+      { kind: 'upload', name: 'team/app', uploadId: 'abc123', template: '/v2/:name/blobs/uploads/:uploadId' },
     ],
     [
       'GET',
@@ -79,9 +79,9 @@ describe('matchRegistryRoute: named routes', () => {
     expect(matchRegistryRoute('GET', '/v2/tags/list/tags/list')).toMatchObject({ kind: 'tags', name: 'tags/list' });
     expect(matchRegistryRoute('GET', '/v2/a/manifests/manifests')).toMatchObject({ kind: 'manifest', name: 'a', tag: 'manifests' });
     expect(matchRegistryRoute('GET', '/v2/team/blobs/manifests/list')).toMatchObject({ kind: 'manifest', name: 'team/blobs', tag: 'list' });
-    expect(matchRegistryRoute('POST', '/v2/blobs/blobs/uploads/')).toMatchObject({ kind: 'uploads', name: 'blobs' });
-    expect(matchRegistryRoute('POST', '/v2/blobs/blobs/uploads')).toMatchObject({ kind: 'uploads', name: 'blobs' });
-    expect(matchRegistryRoute('PATCH', '/v2/a/blobs/uploads/uploads')).toMatchObject({ kind: 'upload', name: 'a', uploadId: 'uploads' });
+    expect(matchRegistryRoute('POST', '/v2/x/blobs/blobs/uploads/')).toMatchObject({ kind: 'uploads', name: 'x/blobs' });
+    expect(matchRegistryRoute('POST', '/v2/x/blobs/blobs/uploads')).toMatchObject({ kind: 'uploads', name: 'x/blobs' });
+    expect(matchRegistryRoute('PATCH', '/v2/a/b/blobs/uploads/uploads')).toMatchObject({ kind: 'upload', name: 'a/b', uploadId: 'uploads' });
     expect(matchRegistryRoute('GET', `/v2/a/blobs/uploads/blobs/${DIGEST}`)).toMatchObject({ kind: 'blob', name: 'a/blobs/uploads' });
     expect(matchRegistryRoute('GET', '/v2/a/blobs/uploads/manifests/v1')).toMatchObject({ kind: 'manifest', name: 'a/blobs/uploads' });
     expect(matchRegistryRoute('GET', `/v2/referrers/referrers/${DIGEST}`)).toMatchObject({ kind: 'referrers', name: 'referrers' });
@@ -151,14 +151,14 @@ describe('matchRegistryRoute: rejected names', () => {
 
 describe('matchRegistryRoute: rejected digests, references and upload ids', () => {
   it.each([
-    ['GET', '/v2/app/blobs/latest'],
-    ['GET', '/v2/app/blobs/sha256:abc'],
-    ['HEAD', `/v2/app/blobs/sha256:${'A'.repeat(64)}`],
-    ['GET', `/v2/app/blobs/md5:${'a'.repeat(32)}`],
-    ['GET', '/v2/app/referrers/latest'],
-    ['GET', '/v2/app/referrers/sha256:%zz'],
-    ['GET', '/v2/app/manifests/sha256:abc'],
-    ['PUT', `/v2/app/manifests/sha1:${'a'.repeat(40)}`],
+    ['GET', '/v2/team/app/blobs/latest'],
+    ['GET', '/v2/team/app/blobs/sha256:abc'],
+    ['HEAD', `/v2/team/app/blobs/sha256:${'A'.repeat(64)}`],
+    ['GET', `/v2/team/app/blobs/md5:${'a'.repeat(32)}`],
+    ['GET', '/v2/team/app/referrers/latest'],
+    ['GET', '/v2/team/app/referrers/sha256:%zz'],
+    ['GET', '/v2/team/app/manifests/sha256:abc'],
+    ['PUT', `/v2/team/app/manifests/sha1:${'a'.repeat(40)}`],
   ])('DIGEST_INVALID for %s %s', (method, path) => {
     const error = routeError(method, path);
     expect(error.code).toBe('DIGEST_INVALID');
@@ -166,11 +166,11 @@ describe('matchRegistryRoute: rejected digests, references and upload ids', () =
   });
 
   it.each(['.hidden', '-x', 'a%2Fb', 'x'.repeat(129), 'a%20b', '%zz'])('manifest reference %j: MANIFEST_INVALID on PUT, MANIFEST_UNKNOWN on reads', (reference) => {
-    const put = routeError('PUT', `/v2/app/manifests/${reference}`);
+    const put = routeError('PUT', `/v2/team/app/manifests/${reference}`);
     expect(put.code).toBe('MANIFEST_INVALID');
     expect(put.status).toBe(400);
     for (const method of ['GET', 'HEAD', 'DELETE', 'get']) {
-      const read = routeError(method, `/v2/app/manifests/${reference}`);
+      const read = routeError(method, `/v2/team/app/manifests/${reference}`);
       expect(read.code).toBe('MANIFEST_UNKNOWN');
       expect(read.status).toBe(404);
     }
@@ -178,18 +178,43 @@ describe('matchRegistryRoute: rejected digests, references and upload ids', () =
 
   it('accepts a 128-character tag and lower-case PUT', () => {
     const tag = 'x'.repeat(128);
-    expect(matchRegistryRoute('put', `/v2/app/manifests/${tag}`)).toMatchObject({ tag });
+    expect(matchRegistryRoute('put', `/v2/team/app/manifests/${tag}`)).toMatchObject({ tag });
   });
 
   it.each(['has_underscore', 'x'.repeat(65), 'a.b', '%zz', 'a%2Fb'])('BLOB_UPLOAD_UNKNOWN for upload id %j', (id) => {
-    const error = routeError('PATCH', `/v2/app/blobs/uploads/${id}`);
+    const error = routeError('PATCH', `/v2/team/app/blobs/uploads/${id}`);
     expect(error.code).toBe('BLOB_UPLOAD_UNKNOWN');
     expect(error.status).toBe(404);
   });
 
   it('accepts a 64-character upload id', () => {
     const id = 'A1-'.repeat(21) + 'z';
-    expect(matchRegistryRoute('PUT', `/v2/app/blobs/uploads/${id}`)).toMatchObject({ uploadId: id });
+    expect(matchRegistryRoute('PUT', `/v2/team/app/blobs/uploads/${id}`)).toMatchObject({ uploadId: id });
+  });
+});
+
+describe('matchRegistryRoute: names without a project', () => {
+  it.each([
+    ['POST', '/v2/library/blobs/uploads/'],
+    ['POST', '/v2/nginx/blobs/uploads'],
+    ['PATCH', '/v2/nginx/blobs/uploads/abc123'],
+    ['PUT', '/v2/nginx/blobs/uploads/abc123'],
+    ['PUT', '/v2/nginx/manifests/1'],
+    ['put', `/v2/nginx/manifests/${DIGEST}`],
+  ])('NAME_INVALID for %s %s, saying where to push instead', (method, path) => {
+    const error = routeError(method, path);
+    expect(error.code).toBe('NAME_INVALID');
+    expect(error.status).toBe(400);
+    const name = path.split('/')[2];
+    expect(error.message).toContain(`push library/${name} (the public project) or <project>/${name}`);
+  });
+
+  it('still reads and deletes a repository stored under such a name', () => {
+    expect(matchRegistryRoute('GET', '/v2/nginx/manifests/1')).toMatchObject({ kind: 'manifest', name: 'nginx' });
+    expect(matchRegistryRoute('DELETE', `/v2/nginx/manifests/${DIGEST}`)).toMatchObject({ kind: 'manifest', name: 'nginx' });
+    expect(matchRegistryRoute('GET', '/v2/nginx/tags/list')).toMatchObject({ kind: 'tags', name: 'nginx' });
+    expect(matchRegistryRoute('GET', `/v2/nginx/blobs/${DIGEST}`)).toMatchObject({ kind: 'blob', name: 'nginx' });
+    expect(matchRegistryRoute('DELETE', '/v2/nginx/blobs/uploads/abc123')).toMatchObject({ kind: 'upload', name: 'nginx' });
   });
 });
 

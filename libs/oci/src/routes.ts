@@ -1,6 +1,6 @@
 import { parseDigest } from './digest';
 import { RegistryError } from './errors';
-import { assertRepositoryName, assertTag, isValidTag } from './names';
+import { assertProjectRepositoryName, assertRepositoryName, assertTag, isValidTag } from './names';
 
 export const ROUTE_TEMPLATES = Object.freeze({
   base: '/v2/',
@@ -52,6 +52,8 @@ export function isMethodAllowed(kind: RegistryRouteKind, method: string): boolea
 }
 
 const UPLOAD_ID = /^[A-Za-z0-9-]{1,64}$/;
+// What creates content: starting or continuing an upload, putting a manifest.
+const WRITES: Partial<Record<RegistryRouteKind, readonly string[]>> = { uploads: ['POST'], upload: ['PATCH', 'PUT'], manifest: ['PUT'] };
 
 // Bounded so a hostile path cannot make the error body arbitrarily large.
 const MAX_ECHO = 300;
@@ -105,7 +107,13 @@ function readReference(value: string | null, raw: string, method: string): { tag
  * throws RegistryError when the route is known but its name, digest, reference or upload id is invalid.
  */
 export function matchRegistryRoute(method: string, pathname: string): RegistryRoute | null {
-  const verb = method.toUpperCase();
+  const route = matchRoute(method.toUpperCase(), pathname);
+  // Writes need a project in the name; reads and deletes of a repository stored before that rule still work.
+  if (route && 'name' in route && WRITES[route.kind]?.includes(method.toUpperCase())) assertProjectRepositoryName(route.name);
+  return route;
+}
+
+function matchRoute(verb: string, pathname: string): RegistryRoute | null {
   const path = pathname.split(/[?#]/, 1)[0];
   if (path === '/v2' || path === '/v2/') return { kind: 'base', template: ROUTE_TEMPLATES.base };
   if (!path.startsWith('/v2/')) return null;

@@ -8,6 +8,7 @@ import {
   parseTag,
   type ImageConfigSummary,
   type ParsedManifest,
+  repositoryInProject,
 } from '@berth/oci';
 import { PathNotFoundError, type StorageDriver } from '@berth/storage';
 import type { ProjectAccessRow } from '../access/access.repository';
@@ -229,7 +230,7 @@ export class ArtifactService {
   /** Access first (so a hidden project is 404 whatever follows), then the repository. */
   private async repository(principal: Principal, projectName: string, path: string, permission: Permission): Promise<RepositoryRef> {
     const project = await this.access.require(principal, projectName, permission);
-    const name = `${project.name}/${path}`;
+    const name = repositoryInProject(project.name, path);
     const id = isValidRepositoryName(name) ? (await this.catalog.findByName(name))?.id : undefined;
     if (!id) throw DomainError.notFound(`repository "${name.slice(0, 512)}" not found`);
     return { project, name, id };

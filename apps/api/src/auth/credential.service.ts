@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Principal } from '../access/principal';
+import { unstorableTextProblem } from '../common/storable-text';
 import { CliSecretService } from '../identity/cli-secret.service';
 import { UserService } from '../identity/user.service';
 import { RobotService } from '../robots/robot.service';
@@ -70,11 +71,14 @@ export class CredentialService {
   }
 }
 
-/** `Authorization: Basic ...` -> username and secret, or undefined when absent or malformed. */
+/** `Authorization: Basic ...` -> username and secret, or undefined when absent or malformed (not UTF-8 text, or with a NUL). */
 export function parseBasicAuth(header: string | undefined): { username: string; secret: string } | undefined {
   const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
   if (!m) return undefined;
-  const decoded = Buffer.from(m[1], 'base64').toString('utf8');
+  const bytes = Buffer.from(m[1], 'base64');
+  const decoded = bytes.toString('utf8');
+  // Invalid UTF-8 or a NUL names no account, and must not reach a query as one.
+  if (!Buffer.from(decoded, 'utf8').equals(bytes) || unstorableTextProblem(decoded)) return undefined;
   const colon = decoded.indexOf(':');
   if (colon <= 0) return undefined;
   return { username: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };

@@ -8,6 +8,7 @@ import {
   digestOf,
   isAttestationDescriptor,
   isDigest,
+  isStorableText,
   MAX_MANIFEST_BYTES,
   MediaTypes,
   OciErrors,
@@ -171,6 +172,8 @@ export class ManifestService {
     try {
       const summary = await readImageConfig(this.storage, manifest.config, MAX_CONFIG_READ_BYTES);
       if (!summary?.os || !summary.architecture) return undefined;
+      // Stored as jsonb: a value PostgreSQL cannot hold (NUL, a lone surrogate) leaves the platform unknown too.
+      if (![summary.os, summary.architecture, summary.variant ?? ''].every(isStorableText)) return undefined;
       return { os: summary.os, architecture: summary.architecture, ...(summary.variant ? { variant: summary.variant } : {}) };
     } catch (err) {
       this.logger.debug(`no platform for config ${manifest.config?.digest}: ${String(err)}`);

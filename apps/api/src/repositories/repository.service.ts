@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { repositoryInProject } from '@berth/oci';
 import { DataSource } from 'typeorm';
 import type { Principal, UserPrincipal } from '../access/principal';
 import { viewerOf } from '../access/visibility';
@@ -42,7 +43,7 @@ export class RepositoryService {
 
   async get(principal: Principal, projectName: string, path: string): Promise<RepositoryView> {
     const project = await this.access.require(principal, projectName, 'pull');
-    const name = `${project.name}/${path}`;
+    const name = repositoryInProject(project.name, path);
     return (await this.repositories.view(name, userIdOf(principal))) ?? throwNotFound(name);
   }
 
@@ -53,7 +54,7 @@ export class RepositoryService {
   async update(principal: UserPrincipal, projectName: string, path: string, body: UpdateRepositoryBody): Promise<RepositoryView> {
     const project = await this.access.require(principal, projectName, body.description !== undefined ? 'edit_description' : 'pull');
     if (body.badge !== undefined && !principal.isAdmin) throw DomainError.forbidden('only system administrators may set or remove a badge', { field: 'badge' });
-    const name = `${project.name}/${path}`;
+    const name = repositoryInProject(project.name, path);
     const updated = (await this.repositories.update(name, body)) ?? throwNotFound(name);
     const event = { ...actorOf(principal), resource: name, projectId: project.id, success: true };
     if (body.description !== undefined) {
@@ -71,7 +72,7 @@ export class RepositoryService {
    */
   async delete(principal: UserPrincipal, projectName: string, path: string): Promise<void> {
     const project = await this.access.require(principal, projectName, 'delete');
-    const name = `${project.name}/${path}`;
+    const name = repositoryInProject(project.name, path);
     await inTransaction(this.dataSource, async (tx) => {
       // The row lock first, as pushes take it: a tag pushed meanwhile is either seen here or waits.
       await this.catalog.lockByName(name, tx);
@@ -88,7 +89,7 @@ export class RepositoryService {
   /** Stars or unstars a repository the user can pull; doing it twice is the same as once. */
   async star(principal: UserPrincipal, projectName: string, path: string, starred: boolean): Promise<void> {
     const project = await this.access.require(principal, projectName, 'pull');
-    const name = `${project.name}/${path}`;
+    const name = repositoryInProject(project.name, path);
     const found = await inTransaction(this.dataSource, (tx) => this.repositories.setStar(name, principal.id, starred, tx));
     if (!found) throwNotFound(name);
   }

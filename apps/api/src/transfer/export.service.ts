@@ -20,6 +20,7 @@ import {
   type OciExportEntry,
   type ParsedManifest,
   type Platform,
+  repositoryInProject,
 } from '@berth/oci';
 import type { ProjectAccessRow } from '../access/access.repository';
 import type { Principal } from '../access/principal';
@@ -109,7 +110,7 @@ export class ExportService {
 
   /** The one reference of `…/repositories/<path>/-/artifacts/<reference>/archive`. */
   referenceOf(projectName: string, path: string, reference: string): ExportReference {
-    const repository = `${projectName}/${path}`;
+    const repository = repositoryInProject(projectName, path);
     if (isDigest(reference)) return { text: `${repository}@${reference}`, repository, digest: reference };
     if (isValidTag(reference)) return { text: `${repository}:${reference}`, repository, tag: reference };
     throw DomainError.invalid('reference must be a tag or a digest (sha256:<64 hex>)', { reference: reference.slice(0, 200) });

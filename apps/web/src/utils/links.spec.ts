@@ -16,7 +16,9 @@ describe('links', () => {
   it('splits a full repository name at its first slash', () => {
     expect(splitRepository('team/app/api')).toEqual(['team', 'app/api']);
     expect(repositoryLink(...splitRepository('team/app/api'))).toBe('/projects/team/repositories/app/api');
-    expect(splitRepository('team')).toEqual(['team', '']);
+    // A repository named like its project (stored before /v2 refused such names) opens at the path `_`.
+    expect(splitRepository('team')).toEqual(['team', '_']);
+    expect(repositoryLink(...splitRepository('team'))).toBe('/projects/team/repositories/_');
   });
 
   it('pulls by tag with a colon and by digest with an at sign', () => {

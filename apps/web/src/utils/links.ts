@@ -10,10 +10,16 @@ function segments(path: string): string {
     .join('/');
 }
 
-/** `team/app/api` -> ['team', 'app/api'], to spread into the functions below. */
+/**
+ * The path of a repository stored under its project's own name (`library`, pushed before the registry refused
+ * such names): no repository path can be `_`, and the API reads it as that repository (see README).
+ */
+export const PROJECT_NAMED_REPOSITORY_PATH = '_';
+
+/** `team/app/api` -> ['team', 'app/api'], to spread into the functions below; `library` -> ['library', '_']. */
 export function splitRepository(fullName: string): [project: string, repo: string] {
   const slash = fullName.indexOf('/');
-  return slash < 0 ? [fullName, ''] : [fullName.slice(0, slash), fullName.slice(slash + 1)];
+  return slash < 0 ? [fullName, PROJECT_NAMED_REPOSITORY_PATH] : [fullName.slice(0, slash), fullName.slice(slash + 1)];
 }
 
 export function projectLink(project: string): string {

@@ -1,6 +1,7 @@
 import { isDigest } from '../digest';
 import type { Platform } from '../platform';
 import { ArchiveError } from './archive-error';
+import { isStorableText } from '../text';
 
 /** `rootfs.diff_ids` of an image config, checked to be a list of digests. */
 export function diffIdsOf(config: Record<string, unknown>, what: string): string[] {
@@ -31,5 +32,7 @@ export function checkDiffIds(expected: string[], layers: { diffId: string; name:
 export function platformOfConfig(config: Record<string, unknown>): Platform | undefined {
   const { os, architecture, variant } = config;
   if (typeof os !== 'string' || typeof architecture !== 'string' || !os || !architecture) return undefined;
+  // Stored (jsonb) with the manifest: a value PostgreSQL cannot hold leaves the platform unknown.
+  if (![os, architecture, typeof variant === 'string' ? variant : ''].every(isStorableText)) return undefined;
   return typeof variant === 'string' && variant ? { os, architecture, variant } : { os, architecture };
 }

@@ -1,3 +1,4 @@
+import { isStorableText } from '../text';
 import { ArchiveError } from './archive-error';
 
 /** Which layout the archive had. */
@@ -78,6 +79,13 @@ export class PlanBuilder {
 
   finish(format: ArchiveFormat, images: PlannedImage[]): ImportPlan {
     if (images.length === 0) throw new ArchiveError('no-index', 'the archive lists no images');
-    return { format, images, manifests: [...this.manifests.values()], blobs: [...this.blobs.values()], notes: this.notes };
+    // The plan is stored (jsonb): a name PostgreSQL cannot hold is no usable reference anyway (the image then asks
+    // for one), and a platform that cannot be stored is shown as unknown.
+    const stored = images.map((image) => ({
+      ...image,
+      sourceNames: image.sourceNames.filter(isStorableText),
+      platforms: image.platforms.map((platform) => (isStorableText(platform) ? platform : 'unknown')),
+    }));
+    return { format, images: stored, manifests: [...this.manifests.values()], blobs: [...this.blobs.values()], notes: this.notes };
   }
 }

@@ -187,3 +187,38 @@ describe('buildImportPlan (docker save)', () => {
     expect(buildImportPlan(contents).images[0].sourceNames).toEqual(['team/app:1.0']);
   });
 });
+
+describe('buildImportPlan: text PostgreSQL cannot store', () => {
+  const tarLayer = { bytes: EMPTY_TAR, mediaType: MediaTypes.OciLayer, diffId: digestOf(EMPTY_TAR) };
+
+  it('drops a docker save name with a NUL or lone surrogate (the image then asks for one): the plan is stored as jsonb', () => {
+    const cfg = config([digestOf(EMPTY_TAR)]);
+    const layer = member(`${'c'.repeat(64)}/layer.tar`, EMPTY_TAR);
+    const plan = buildImportPlan({
+      members: [member(`${hex(digestOf(cfg))}.json`, cfg), layer, member('manifest.json', json([{ Config: `${hex(digestOf(cfg))}.json`, RepoTags: ['app\u0000:1', '\ud800:2', 'app:3'], Layers: [layer.name] }]))],
+      links: [],
+    });
+    expect(plan.images[0].sourceNames).toEqual(['app:3']);
+  });
+
+  it('refuses an index.json holding one as invalid metadata, not a crash', () => {
+    const one = image([tarLayer]);
+    const error = failure(oci([descriptor(MediaTypes.OciManifest, one.manifest, { annotations: { 'org.opencontainers.image.ref.name': 'v1\u0000' } })], [...one.blobs, blob(EMPTY_TAR)]));
+    expect(error.message).toBe(
+      'index.json is not a valid manifest: manifests[0].annotations.org.opencontainers.image.ref.name holds a NUL character or a lone UTF-16 surrogate, which this registry cannot store',
+    );
+  });
+
+  it('refuses a manifest holding one as an archive problem, not a crash', () => {
+    const cfg = config([digestOf(EMPTY_TAR)]);
+    const manifest = json({
+      schemaVersion: 2,
+      mediaType: MediaTypes.OciManifest,
+      config: descriptor(MediaTypes.OciConfig, cfg),
+      layers: [descriptor(MediaTypes.OciLayer, EMPTY_TAR)],
+      annotations: { note: 'a\u0000b' },
+    });
+    const error = failure(oci([descriptor(MediaTypes.OciManifest, manifest)], [blob(cfg), blob(manifest), blob(EMPTY_TAR)]));
+    expect(error.message).toContain('holds a NUL character or a lone UTF-16 surrogate');
+  });
+});

@@ -14,6 +14,10 @@ describe('archive names', () => {
     ['team/app@sha256:' + 'a'.repeat(64), undefined],
     ['Team/App:1', undefined],
     ['-bad', undefined],
+    // The project itself is no repository: a push of team:1 is refused the same way, so the image asks for a name.
+    ['team:1', undefined],
+    ['docker.io/library/team:1', undefined],
+    ['registry.example.com/team:1', undefined],
   ])('%s', (name, expected) => {
     expect(readArchiveName(name, 'team')).toEqual(expected);
   });

@@ -1,4 +1,4 @@
-import { isValidTag, parseImageReference, projectOf, repositoryNameProblem } from '../names';
+import { isValidTag, parseImageReference, projectlessNameProblem, projectOf, repositoryNameProblem } from '../names';
 
 /** Where an image goes: a full repository name (project first) and a tag. */
 export interface ImageTarget {
@@ -15,7 +15,8 @@ const DOCKER_HUB = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.i
  * Reads a name as an archive writes it (`docker.io/library/nginx:1.25`, `team/app:1.0`, `app:latest`, or
  * a bare tag) into a target in `project`: the registry host is dropped, Docker Hub's `library/` too, and
  * the path goes under the project unless it already starts with it (`team-a/app` stays, `nginx` becomes
- * `team-a/nginx`). Undefined when the name is not a usable reference (the image then needs a name).
+ * `team-a/nginx`). Undefined when the name is not a usable reference, or names the project itself (`team-a:1`
+ * would be a repository without a path, refused as a push of it is): the image then needs a name.
  */
 export function readArchiveName(name: string, project: string): ArchiveName {
   if (!name.includes(':') && !name.includes('/')) return isValidTag(name) ? { tag: name } : undefined;
@@ -29,7 +30,7 @@ export function readArchiveName(name: string, project: string): ArchiveName {
   let path = reference.repository;
   if ((reference.registry === undefined || DOCKER_HUB.has(reference.registry)) && path.startsWith('library/')) path = path.slice('library/'.length);
   const repository = projectOf(path) === project ? path : `${project}/${path}`;
-  if (repositoryNameProblem(repository) !== null) return undefined;
+  if ((repositoryNameProblem(repository) ?? projectlessNameProblem(repository)) !== null) return undefined;
   return { target: { repository, tag: reference.tag } };
 }
 
@@ -43,7 +44,7 @@ export function readUserTarget(repository: string, tag: string, project: string)
   if (trimmed.includes('/') && projectOf(trimmed) !== project) {
     return { problem: `repository "${clipName(trimmed)}" is in project ${clipName(projectOf(trimmed))}; this import goes to project ${project}` };
   }
-  const problem = repositoryNameProblem(full);
+  const problem = repositoryNameProblem(full) ?? projectlessNameProblem(full);
   if (problem !== null) return { problem: `invalid repository name "${clipName(full)}": ${problem}` };
   if (!isValidTag(tag)) return { problem: `invalid tag "${clipName(tag)}": must match [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}` };
   return { target: { repository: full, tag } };
