@@ -147,6 +147,7 @@ export class ArtifactService {
       this.artifacts.listTags(repository.id, query, offsetOf(query), query.pageSize),
       this.artifacts.variantCounts(repository.id),
     ]);
+    const immutable = await this.immutability.protectedOf(repository.name, items.map((row) => row.name));
     return {
       items: items.map((row): TagView => {
         const parsed = parseTag(row.name);
@@ -161,6 +162,7 @@ export class ArtifactService {
           lastPulledAt: row.lastPulledAt,
           pullCount: row.pullCount,
           moving: row.moving,
+          immutable: immutable.has(row.name),
           version: parsed.version.length > 0 ? parsed.version.join('.') : null,
           prerelease: parsed.prerelease ? `${parsed.prerelease.kind}${parsed.prerelease.number ?? ''}` : null,
           variants: parsed.variants,

@@ -1666,6 +1666,7 @@ export interface components {
             lastPulledAt: string | null;
             pullCount: number;
             moving: boolean;
+            immutable: boolean;
             version: string | null;
             prerelease: string | null;
             variants: string[];
