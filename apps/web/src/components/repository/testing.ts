@@ -17,6 +17,7 @@ export function tag(name: string, digest: string, extra: Partial<TagView> = {}):
     lastPulledAt: null,
     pullCount: 0,
     moving: name === 'latest',
+    immutable: false,
     version: null,
     prerelease: null,
     variants: [],
