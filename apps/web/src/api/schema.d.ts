@@ -1534,6 +1534,13 @@ export interface components {
                     pushedAt: string;
                     pulledAt: string | null;
                 }[];
+                spared: {
+                    digest: string;
+                    tags: string[];
+                    /** Format: date-time */
+                    pushedAt: string;
+                    pulledAt: string | null;
+                }[];
             }[];
             errors: string[];
         };
