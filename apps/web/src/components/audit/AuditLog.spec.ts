@@ -75,6 +75,6 @@ describe('AuditLog', () => {
 
   it('has words for every action the server records', async () => {
     const { AUDIT_ACTIONS } = await import('./audit-actions');
-    for (const action of AUDIT_ACTIONS) for (const locale of ['en', 'zh-CN']) expect([action, locale, i18n.global.te(`audit.actions.${action.replace(/\./g, '_')}`, locale)]).toEqual([action, locale, true]);
+    for (const action of AUDIT_ACTIONS) for (const locale of ['en', 'zh-CN'] as const) expect([action, locale, i18n.global.te(`audit.actions.${action.replace(/\./g, '_')}`, locale)]).toEqual([action, locale, true]);
   });
 });
