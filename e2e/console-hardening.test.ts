@@ -155,9 +155,12 @@ describe('console hardening (1280 px, en and zh-CN)', () => {
     expect(codeBox!.x + codeBox!.width).toBeLessThanOrEqual(buttonBox!.x);
     await screenshot(page, locale, 'hardening-artifact-by-tag');
 
-    // The immutable tag, deleted from its artifact page: refused, in the reader's language, with the server's words.
+    // On its artifact page the immutable tag is marked and cannot be removed; deleting the artifact is refused,
+    // in the reader's language, with the server's words under it.
     await page.goto(`/projects/${PROJECT}/repositories/${REPO}/-/artifacts/v1.0.0`);
-    await byTest(page, 'tag-delete').and(page.locator('[data-tag="v1.0.0"]')).click();
+    expect((await byTest(page, 'artifact-tag-immutable').textContent())?.trim()).toBe(message(locale, 'repository.tags.immutable'));
+    expect(await byTest(page, 'tag-delete').and(page.locator('[data-tag="v1.0.0"]')).isDisabled()).toBe(true);
+    await byTest(page, 'artifact-delete').click();
     await byTest(dialog(page), 'confirm-delete').click();
     const alert = page.locator('[role="alert"]').filter({ has: byTest(page, 'error-message') });
     await alert.waitFor();

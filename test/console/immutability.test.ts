@@ -199,6 +199,12 @@ describe('tag immutability', () => {
       expect(tags.status).toBe(200);
       const marks = Object.fromEntries(tags.body.items.map((t: { name: string; immutable: boolean }) => [t.name, t.immutable]));
       expect(marks).toEqual({ scratch: false, stable: false, 'v1.0.0': true });
+      // The artifact page says the same of each of its tags.
+      const detail = await developer.get(`${base}/artifacts/${release.digest}`);
+      expect(detail.body.tagDetails.map((t: { name: string; immutable: boolean }) => [t.name, t.immutable]).sort()).toEqual([
+        ['stable', false],
+        ['v1.0.0', true],
+      ]);
       // A disabled rule protects nothing.
       await maintainer.put(`${rules}/${rule.id}`, { tags: { include: ['v*.*.*'] }, disabled: true });
       try {

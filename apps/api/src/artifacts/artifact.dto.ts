@@ -107,6 +107,8 @@ export const ArtifactTag = z.object({
   pullCount: z.number(),
   /** A tag such as latest or stable that is re-pointed over time. */
   moving: z.boolean(),
+  /** An immutability rule of the project protects it: it cannot be removed or moved. */
+  immutable: z.boolean(),
 });
 
 export const ArtifactLayer = z.object({

@@ -76,7 +76,10 @@ export class ArtifactService {
       this.configOf(manifest),
       this.artifacts.deletionSet(repository.id, row, this.dataSource),
     ]);
-    const freeableBytes = await this.artifacts.freeableBytes(deletion.map((d) => d.id));
+    const [freeableBytes, immutable] = await Promise.all([
+      this.artifacts.freeableBytes(deletion.map((d) => d.id)),
+      this.immutability.protectedOf(repository.name, tagDetails.map((tag) => tag.name)),
+    ]);
     const attested = new Map((manifest?.manifests ?? []).map((d) => [d.digest, d.annotations?.['vnd.docker.reference.digest'] ?? null]));
     const summary = summaryOf(row);
     return {
@@ -89,7 +92,7 @@ export class ArtifactService {
       configDigest: row.configDigest,
       layers: (manifest?.layers ?? []).map((d) => ({ digest: d.digest, mediaType: d.mediaType, size: d.size, annotations: d.annotations ?? {} })),
       annotations: row.annotations ?? {},
-      tagDetails,
+      tagDetails: tagDetails.map((tag) => ({ ...tag, immutable: immutable.has(tag.name) })),
       children: (row.children ?? []).map((c) => ({
         ...platformOf(c),
         mediaType: c.mediaType,

@@ -1060,6 +1060,7 @@ export interface components {
                 lastPulledAt: string | null;
                 pullCount: number;
                 moving: boolean;
+                immutable: boolean;
             }[];
             children: {
                 digest: string;

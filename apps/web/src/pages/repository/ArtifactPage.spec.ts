@@ -189,4 +189,13 @@ describe('ArtifactPage', () => {
     expect(pieces).toEqual(['Jane Doe <jane.', 'doe@', 'build-', 'infrastructure.', 'example.', 'com>']);
     expect(author.findAll('wbr')).toHaveLength(5);
   });
+
+  it('marks an immutable tag and offers no removal of it', async () => {
+    permissions = ['pull', 'push', 'delete'];
+    artifact = { ...artifact, tagDetails: [{ name: 'v1.0.0', pushedAt: '2025-05-01T00:00:00Z', lastPulledAt: null, pullCount: 0, moving: false, immutable: true }] };
+    const { wrapper } = await mountAt(`/projects/library/repositories/app/api/-/artifacts/${DIGEST}`);
+    const tag = wrapper.get('[data-test=artifact-tag][data-tag="v1.0.0"]');
+    expect(tag.get('[data-test=artifact-tag-immutable]').text()).toBe('immutable');
+    expect(tag.get('[data-test=tag-delete]').attributes('disabled')).toBeDefined();
+  });
 });
