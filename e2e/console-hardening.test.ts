@@ -244,6 +244,9 @@ describe('console hardening (1280 px, en and zh-CN)', () => {
     });
     expect(lines.text).toBe('firstname.lastname.of.a.person@infrastructure-operations.example-company.com');
     for (const char of lines.breaksAfter) expect(['@', '.', '-', '_', '/']).toContain(char);
+    // A status chip is one line, even in Chinese (two characters used to stack).
+    const chip = row.locator('.bt-chip').first();
+    expect(await chip.evaluate((el) => el.getClientRects().length === 1 && el.getBoundingClientRect().height < 24)).toBe(true);
     await screenshot(page, locale, 'hardening-users');
 
     await page.goto('/projects');
