@@ -44,7 +44,9 @@ describe('the console shell in a browser', () => {
     await expectNoLink(page, 'nav-admin');
     await page.goto('/no/such/page');
     await byTest(page, 'not-found').waitFor();
-    expect(await byTest(page, 'not-found').textContent()).toContain(message('en', 'common.notFound.title'));
+    // Signed out, "not found" may be "private": the page offers to sign in and come back.
+    expect(await byTest(page, 'not-found').textContent()).toContain(message('en', 'common.notFound.signedOutTitle'));
+    expect(await byTest(page, 'not-found-sign-in').getAttribute('href')).toBe('/login?next=/no/such/page');
   });
 
   it('refuses a wrong password on the login page, with the reason', async () => {

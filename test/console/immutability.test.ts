@@ -231,10 +231,31 @@ describe('tag immutability', () => {
 
     const message = (tag: string) => `tag ${tag} is immutable (rule ${rule.id}: repositories "**", tags "v*.*.*")`;
 
+    it('marks immutable tags in the tag list, so the console can keep them out of a deletion', async () => {
+      const tags = await developer.get(`${base}/tags?sort=name`);
+      expect(tags.status).toBe(200);
+      const marks = Object.fromEntries(tags.body.items.map((t: { name: string; immutable: boolean }) => [t.name, t.immutable]));
+      expect(marks).toEqual({ scratch: false, stable: false, 'v1.0.0': true });
+      // The artifact page says the same of each of its tags.
+      const detail = await developer.get(`${base}/artifacts/${release.digest}`);
+      expect(detail.body.tagDetails.map((t: { name: string; immutable: boolean }) => [t.name, t.immutable]).sort()).toEqual([
+        ['stable', false],
+        ['v1.0.0', true],
+      ]);
+      // A disabled rule protects nothing.
+      await maintainer.put(`${rules}/${rule.id}`, { tags: { include: ['v*.*.*'] }, disabled: true });
+      try {
+        expect((await developer.get(`${base}/tags`)).body.items.every((t: { immutable: boolean }) => !t.immutable)).toBe(true);
+      } finally {
+        await maintainer.put(`${rules}/${rule.id}`, { tags: { include: ['v*.*.*'] }, disabled: false });
+      }
+    });
+
     it('refuses to delete an immutable tag, naming the tag and the rule; other tags go', async () => {
       const res = await admin.delete(`${base}/tags/v1.0.0`);
       expect(res.status).toBe(409);
-      expect(res.body).toMatchObject({ code: 'PRECONDITION', message: message('v1.0.0'), details: { tag: 'v1.0.0', rule: rule.id } });
+      // `reason` is what the console translates; tag and rule fill in the sentence.
+      expect(res.body).toMatchObject({ code: 'PRECONDITION', message: message('v1.0.0'), details: { reason: 'TAG_IMMUTABLE', tag: 'v1.0.0', rule: rule.id } });
       expect((await admin.delete(`${base}/tags/scratch`)).status).toBe(204);
       // Still 404 for a tag that does not exist, even one a rule would match.
       expect((await admin.delete(`${base}/tags/v9.9.9`)).status).toBe(404);

@@ -96,6 +96,8 @@ describe('tag retention', () => {
     expect(inApp.artifacts.find((a: { digest: string }) => a.digest === app.v2.digest)).toEqual({ digest: app.v2.digest, tags: ['v2'], pushedAt: expect.any(String), pulledAt: null });
     expect(inApp.bytesFreed).toBeGreaterThan(0);
     expect(inMulti.bytesFreed).toBeGreaterThan(0);
+    // No grace window here: nothing is spared for being recent.
+    expect([inApp.spared, inMulti.spared]).toEqual([[], []]);
     expect(run).toMatchObject({ status: 'succeeded', artifactsDeleted: 7, tagsDeleted: 4, bytesFreed: inApp.bytesFreed + inMulti.bytesFreed, errors: [] });
   }
 
@@ -335,7 +337,7 @@ describe('tag retention', () => {
         return finished('sched', runs.body.items[0].id);
       }, 15_000);
       expect(run).toMatchObject({ trigger: 'schedule', triggeredBy: null, dryRun: false, status: 'succeeded', artifactsDeleted: 1, tagsDeleted: 1 });
-      expect(run.repositories).toEqual([{ repository: 'sched/app', bytesFreed: expect.any(Number), artifacts: [expect.objectContaining({ digest: a.digest, tags: ['a'] })] }]);
+      expect(run.repositories).toEqual([{ repository: 'sched/app', bytesFreed: expect.any(Number), artifacts: [expect.objectContaining({ digest: a.digest, tags: ['a'] })], spared: [] }]);
       expect((await admin.get(`/projects/sched/repositories/app/-/artifacts/${b.digest}`)).status).toBe(200);
       expect(new Date((await admin.get('/projects/sched/retention')).body.nextRunAt).getTime()).toBeGreaterThan(Date.now());
       const audit = await admin.get('/projects/sched/audit?action=retention.run');
@@ -432,7 +434,8 @@ describe('retention and in-flight pushes', () => {
     const registry = new RegistryClient(berth.url);
     const admin = await ConsoleClient.admin(berth);
     expect((await admin.post('/projects', { name: 'busy' })).status).toBe(201);
-    for (const tag of ['v1', 'v2', 'v3']) await registry.pushImage('busy/app', { tag });
+    const v: PushedImage[] = [];
+    for (const tag of ['v1', 'v2', 'v3']) v.push(await registry.pushImage('busy/app', { tag }));
     // A child of an index whose PUT has not arrived yet.
     const child = await registry.pushImage('busy/app', { platform: { os: 'linux', architecture: 'arm64' } });
     const saved = await admin.put('/projects/busy/retention', { rules: [{ tags: { include: ['v*'] }, action: { kind: 'latest_pushed', count: 1 } }], schedule: null });
@@ -446,6 +449,15 @@ describe('retention and in-flight pushes', () => {
     });
     expect(run.status).toBe('succeeded');
     expect(run.artifactsDeleted).toBe(0);
+    // The run says why nothing went: the rules would delete v1, v2 and the child, the grace window spares them.
+    expect(run.repositories).toEqual([{ repository: 'busy/app', bytesFreed: 0, artifacts: [], spared: expect.any(Array) }]);
+    const spared = run.repositories[0].spared;
+    expect(spared.map((a: { digest: string; tags: string[] }) => [a.digest, a.tags])).toEqual([
+      [v[0].digest, ['v1']],
+      [v[1].digest, ['v2']],
+      [child.digest, []],
+    ]);
+    expect(spared[0]).toEqual({ digest: v[0].digest, tags: ['v1'], pushedAt: expect.any(String), pulledAt: null });
     const tags = JSON.parse((await registry.request('GET', '/v2/busy/app/tags/list')).body.toString()).tags;
     expect(tags.sort()).toEqual(['v1', 'v2', 'v3']);
     // The index can still be pushed: its child is there.
@@ -454,6 +466,9 @@ describe('retention and in-flight pushes', () => {
       headers: { 'content-type': MT.ociIndex },
     });
     expect(index.status).toBe(201);
+    // A run recorded before `spared` was reported reads as sparing nothing.
+    await berth.running.dataSource.query(`UPDATE retention_run SET repositories = '[{"repository":"busy/app","bytesFreed":0,"artifacts":[]}]'::jsonb WHERE id = $1`, [started.body.id]);
+    expect((await admin.get(`/projects/busy/retention/runs/${started.body.id}`)).body.repositories).toEqual([{ repository: 'busy/app', bytesFreed: 0, artifacts: [], spared: [] }]);
   });
 
   it('keeps the old children of an index pushed within the grace window: a re-push where one platform did not change', async () => {
@@ -477,6 +492,8 @@ describe('retention and in-flight pushes', () => {
       return res.body;
     });
     expect(run).toMatchObject({ status: 'succeeded', artifactsDeleted: 0, errors: [] });
+    // Spared: the recent index, its new child, and its old child (kept only because the index is recent).
+    expect(run.repositories[0].spared.map((a: { digest: string }) => a.digest).sort()).toEqual([index.digest, amd64.digest, arm64.digest].sort());
     for (const manifest of [index, amd64, arm64]) {
       const res = await registry.request('GET', `/v2/rebuilt/app/manifests/${manifest.digest}`, { headers: { accept: `${MT.ociManifest}, ${MT.ociIndex}` } });
       expect([manifest.digest, res.status]).toEqual([manifest.digest, 200]);

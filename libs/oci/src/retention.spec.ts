@@ -5,6 +5,7 @@ import {
   evaluateRetention,
   findImmutableRule,
   matchesSelector,
+  sparedByGrace,
   validateRetentionRules,
   type ImmutabilityRule,
   type RetentionAction,
@@ -592,6 +593,25 @@ describe('evaluateRetention recent pushes', () => {
     expect(decisionOf(decisions, 'latest').reasons).toEqual([{ kind: 'recent' }]);
     expect(decisionOf(decisions, 'arm64-old').reasons).toEqual([{ kind: 'parent', digest: digestOf('latest') }]);
     expect(decisionOf(decisions, 'arm64-old-sig').reasons).toEqual([{ kind: 'parent', digest: digestOf('arm64-old') }]);
+  });
+
+  it('names what only the grace window keeps: recent artifacts and what hangs off them, not what a rule keeps anyway', () => {
+    const artifacts = [
+      artifact('v2', { pushed: 0 }),
+      artifact('v1', { pushed: 5 }),
+      artifact('dev', { pushed: 0 }),
+      artifact('latest', { tags: ['latest'], pushed: 0, children: ['amd64-new', 'arm64-old'] }),
+      artifact('amd64-new', { tags: [], pushed: 0 }),
+      artifact('arm64-old', { tags: [], pushed: 30 }),
+      artifact('arm64-old-sig', { tags: [], subject: 'arm64-old', pushed: 30 }),
+      artifact('kept-index', { tags: ['v3'], pushed: 0, children: ['kept-child'] }),
+      artifact('kept-child', { tags: [], pushed: 0 }),
+    ];
+    // The newest v* (v3, by push order: kept-index is listed after v2 with the same age) is kept by the rule.
+    const decisions = run([repo('team-a/app', artifacts)], { rules: [rule({ kind: 'latest_pushed', count: 1 }, { tags: { include: ['v3'] } })], keepPushedAfter: lastHour });
+    expect(sparedByGrace(decisions).map((d) => d.id)).toEqual(['v2', 'dev', 'latest', 'amd64-new', 'arm64-old', 'arm64-old-sig']);
+    // Without the window nothing is spared.
+    expect(sparedByGrace(run([repo('team-a/app', artifacts)], { rules: [keepNewestVersion] }))).toEqual([]);
   });
 
   it('judges by the rules alone without keepPushedAfter, and keeps nothing pushed exactly at it for being recent', () => {

@@ -272,6 +272,30 @@ function evaluateRepository(
   return reasons;
 }
 
+/**
+ * The kept decisions that only the grace window keeps: pushed within it (`recent`), or the children and referrers
+ * of such an artifact, and kept by nothing else. Without the window they would go, so a preview can say why they
+ * stay ("pushed within the last hour") instead of "the rules keep every artifact".
+ */
+export function sparedByGrace(decisions: readonly RetentionDecision[]): RetentionDecision[] {
+  const keyOf = (repository: string, digest: string) => `${repository}\n${digest}`;
+  const candidates = decisions.filter((d) => d.keep && d.reasons.length > 0 && d.reasons.every((r) => r.kind === 'recent' || r.kind === 'parent'));
+  const spared = new Set(candidates.map((d) => keyOf(d.repository, d.digest)));
+  // Shrink to the greatest set where every parent reason names a spared artifact: a child of an index a rule keeps is kept by the rule.
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const d of candidates) {
+      const key = keyOf(d.repository, d.digest);
+      if (!spared.has(key)) continue;
+      if (d.reasons.some((r) => r.kind === 'parent' && !spared.has(keyOf(d.repository, r.digest)))) {
+        spared.delete(key);
+        changed = true;
+      }
+    }
+  }
+  return candidates.filter((d) => spared.has(keyOf(d.repository, d.digest)));
+}
+
 interface ArtifactGraph {
   /** Whether rules judge the artifact itself, by index into the repository's artifacts. */
   topLevel: boolean[];

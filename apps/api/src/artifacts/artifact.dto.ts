@@ -107,6 +107,8 @@ export const ArtifactTag = z.object({
   pullCount: z.number(),
   /** A tag such as latest or stable that is re-pointed over time. */
   moving: z.boolean(),
+  /** An immutability rule of the project protects it: it cannot be removed or moved. */
+  immutable: z.boolean(),
 });
 
 export const ArtifactLayer = z.object({
@@ -177,6 +179,8 @@ export const TagView = z.object({
   lastPulledAt: z.date().nullable(),
   pullCount: z.number(),
   moving: z.boolean(),
+  /** An immutability rule of the project protects it: it cannot be deleted, moved or removed by retention. */
+  immutable: z.boolean(),
   /** The tag read as a version: `1.21.6-alpine3.15` -> version 1.21.6, variants [alpine3.15]. */
   version: z.string().nullable(),
   prerelease: z.string().nullable(),

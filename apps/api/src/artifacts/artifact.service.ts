@@ -77,7 +77,10 @@ export class ArtifactService {
       this.configOf(manifest),
       this.artifacts.deletionSet(repository.id, row, this.dataSource),
     ]);
-    const freeableBytes = await this.artifacts.freeableBytes(deletion.map((d) => d.id));
+    const [freeableBytes, immutable] = await Promise.all([
+      this.artifacts.freeableBytes(deletion.map((d) => d.id)),
+      this.immutability.protectedOf(repository.name, tagDetails.map((tag) => tag.name)),
+    ]);
     const attested = new Map((manifest?.manifests ?? []).map((d) => [d.digest, d.annotations?.['vnd.docker.reference.digest'] ?? null]));
     const summary = summaryOf(row);
     return {
@@ -90,7 +93,7 @@ export class ArtifactService {
       configDigest: row.configDigest,
       layers: (manifest?.layers ?? []).map((d) => ({ digest: d.digest, mediaType: d.mediaType, size: d.size, annotations: d.annotations ?? {} })),
       annotations: row.annotations ?? {},
-      tagDetails,
+      tagDetails: tagDetails.map((tag) => ({ ...tag, immutable: immutable.has(tag.name) })),
       children: (row.children ?? []).map((c) => ({
         ...platformOf(c),
         mediaType: c.mediaType,
@@ -148,6 +151,7 @@ export class ArtifactService {
       this.artifacts.listTags(repository.id, query, offsetOf(query), query.pageSize),
       this.artifacts.variantCounts(repository.id),
     ]);
+    const immutable = await this.immutability.protectedOf(repository.name, items.map((row) => row.name));
     return {
       items: items.map((row): TagView => {
         const parsed = parseTag(row.name);
@@ -162,6 +166,7 @@ export class ArtifactService {
           lastPulledAt: row.lastPulledAt,
           pullCount: row.pullCount,
           moving: row.moving,
+          immutable: immutable.has(row.name),
           version: parsed.version.length > 0 ? parsed.version.join('.') : null,
           prerelease: parsed.prerelease ? `${parsed.prerelease.kind}${parsed.prerelease.number ?? ''}` : null,
           variants: parsed.variants,

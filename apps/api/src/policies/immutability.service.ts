@@ -53,6 +53,14 @@ export class ImmutabilityService {
     return undefined;
   }
 
+  /** Which of `tags` (of the repository `repositoryName`) a rule protects: one query for a page of tags. */
+  async protectedOf(repositoryName: string, tags: readonly string[], db: Queryable = this.dataSource): Promise<Set<string>> {
+    if (tags.length === 0) return new Set();
+    const project = projectOf(repositoryName);
+    const rules = await this.rules(project, db);
+    return new Set(rules.length === 0 ? [] : tags.filter((tag) => findImmutableRule(project, repositoryName, tag, rules)));
+  }
+
   /** Every protected tag of one repository, by tag name. */
   async protectedTagsInRepository(repositoryName: string, db: Queryable = this.dataSource): Promise<ProtectedTag[]> {
     return this.protectedAmong(projectOf(repositoryName), { repository: repositoryName }, db);
@@ -93,7 +101,8 @@ export function immutableTagError(tag: string, protection: Protection, what?: st
   let message = immutableTagMessage(tag, protection);
   if (what) message = `${what}: ${message}`;
   if (others > 0) message += `; ${others} more ${others === 1 ? 'tag is' : 'tags are'} immutable`;
-  return DomainError.precondition(message, { tag, rule: protection.rule.id });
+  // `reason` lets the console say it in the reader's language, with the tag and the rule.
+  return DomainError.precondition(message, { reason: 'TAG_IMMUTABLE', tag, rule: protection.rule.id });
 }
 
 function projectOf(repositoryName: string): string {

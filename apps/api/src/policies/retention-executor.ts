@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { evaluateRetention, findImmutableRule, validateRetentionRules, type ImmutabilityRule, type RetentionArtifact, type RetentionRule } from '@berth/oci';
+import { evaluateRetention, findImmutableRule, sparedByGrace, validateRetentionRules, type ImmutabilityRule, type RetentionArtifact, type RetentionRule } from '@berth/oci';
 import { DataSource } from 'typeorm';
 import { ArtifactRepository } from '../artifacts/artifact.repository';
 import { AuditEvent } from '../audit/audit.repository';
@@ -26,6 +26,8 @@ export interface RunRequest {
 interface Plan {
   ids: string[];
   artifacts: RetentionArtifact[];
+  /** What the rules would delete but the GC grace window keeps (pushed too recently): shown, never deleted. */
+  spared: RetentionArtifact[];
 }
 
 /** A run found a deletion the policy does not allow; the repository is left as it is. */
@@ -97,8 +99,8 @@ export class RetentionExecutor {
     now: Date,
   ): Promise<{ report: RetentionRunRepository; tags: number } | undefined> {
     const plan = await this.plan(project, repository, rules, immutable, now, this.dataSource);
-    if (plan.ids.length === 0) return undefined;
-    const bytesFreed = await this.artifacts.freeableBytes(plan.ids);
+    if (plan.ids.length === 0 && plan.spared.length === 0) return undefined;
+    const bytesFreed = plan.ids.length === 0 ? 0 : await this.artifacts.freeableBytes(plan.ids);
     return { report: reportOf(repository.name, plan, bytesFreed), tags: plan.artifacts.reduce((n, a) => n + a.tags.length, 0) };
   }
 
@@ -113,14 +115,14 @@ export class RetentionExecutor {
       // Read again under the lock: a rule added since the run started protects what it names.
       const current = await this.immutability.rules(run.project.name, tx);
       const plan = await this.plan(run.project.name, repository, rules, current, now, tx);
-      if (plan.ids.length === 0) return undefined;
+      if (plan.ids.length === 0) return plan.spared.length === 0 ? undefined : { report: reportOf(repository.name, plan, 0), tags: 0 };
       const bytesFreed = await this.artifacts.freeableBytes(plan.ids, tx);
       const tags = await this.artifacts.deleteManifests(plan.ids, tx);
       // Every replica drops what it cached for this repository once the transaction commits.
       await this.changes.publish(repository.name, tx);
       return { report: reportOf(repository.name, plan, bytesFreed), tags: tags.length };
     });
-    if (!done) return undefined;
+    if (!done || done.report.artifacts.length === 0) return done;
     this.changes.changedLocally(repository.name);
     await this.audit.recordNow({
       ...run.actor,
@@ -148,8 +150,9 @@ export class RetentionExecutor {
     const keepPushedAfter = new Date(now.getTime() - this.config.gc.graceMs);
     const decisions = evaluateRetention({ project, repositories: [{ name: repository.name, artifacts }], rules, immutable, now, keepPushedAfter });
     const byId = new Map(artifacts.map((a) => [a.id, a]));
+    const spared = sparedByGrace(decisions).map((d) => byId.get(d.id)!);
     const doomed = decisions.filter((d) => !d.keep);
-    if (doomed.length === 0) return { ids: [], artifacts: [] };
+    if (doomed.length === 0) return { ids: [], artifacts: [], spared };
     const kept = new Set(decisions.filter((d) => d.keep).map((d) => d.id));
     const ids = new Set<string>();
     // Indexes first: their children and referrers come with them, and need no expansion of their own.
@@ -168,7 +171,7 @@ export class RetentionExecutor {
         if (rule) throw new UnsafeDeletion(`${artifact.digest} carries the immutable tag ${tag} (rule ${rule.id}); nothing deleted here`);
       }
     }
-    return { ids: going.map((a) => a.id), artifacts: going };
+    return { ids: going.map((a) => a.id), artifacts: going, spared };
   }
 }
 
@@ -176,8 +179,13 @@ function reportOf(repository: string, plan: Plan, bytesFreed: number): Retention
   return {
     repository,
     bytesFreed,
-    artifacts: plan.artifacts.map((a) => ({ digest: a.digest, tags: a.tags, pushedAt: a.pushedAt, pulledAt: a.pulledAt })),
+    artifacts: plan.artifacts.map(reportedArtifact),
+    spared: plan.spared.map(reportedArtifact),
   };
+}
+
+function reportedArtifact(a: RetentionArtifact): RetentionRunRepository['artifacts'][number] {
+  return { digest: a.digest, tags: a.tags, pushedAt: a.pushedAt, pulledAt: a.pulledAt };
 }
 
 /** What a run shows its readers: its own and domain messages; anything else is logged and named only generically. */

@@ -101,11 +101,17 @@ export const RetentionRunRepository = z.object({
   repository: z.string(),
   bytesFreed: z.number(),
   artifacts: z.array(RetentionRunArtifact),
+  /**
+   * Artifacts no rule keeps that were left because they were pushed within garbage collection's grace window
+   * (BERTH_GC_GRACE_SECONDS; a push may still be in flight), with the index children and referrers they hold.
+   * A later run deletes them once they are older. Empty in runs recorded before this was reported.
+   */
+  spared: z.array(RetentionRunArtifact),
 });
 export type RetentionRunRepository = z.output<typeof RetentionRunRepository>;
 
 export const RetentionRunDetail = RetentionRunView.extend({
-  /** Repositories where something was (or would be) deleted, by name. */
+  /** Repositories where something was (or would be) deleted, or spared by the grace window, by name. */
   repositories: z.array(RetentionRunRepository),
   /** Problems by repository; the run went on past them. */
   errors: z.array(z.string()),

@@ -100,7 +100,8 @@ export class RetentionService implements OnModuleInit, OnModuleDestroy, OnApplic
     const project = await this.access.require(principal, projectName, 'pull');
     const row = ID.test(id) ? await this.retention.findRun(project.id, id) : undefined;
     if (!row) throw DomainError.notFound(`retention run ${id.slice(0, 20)} not found in project ${project.name}`);
-    return { ...runView(row), repositories: row.repositories, errors: row.errors };
+    // Runs recorded before `spared` was reported have none.
+    return { ...runView(row), repositories: row.repositories.map((r) => ({ ...r, spared: r.spared ?? [] })), errors: row.errors };
   }
 
   /** Resolves when the runs this process started have finished (for tests). */

@@ -1060,6 +1060,7 @@ export interface components {
                 lastPulledAt: string | null;
                 pullCount: number;
                 moving: boolean;
+                immutable: boolean;
             }[];
             children: {
                 digest: string;
@@ -1534,6 +1535,13 @@ export interface components {
                     pushedAt: string;
                     pulledAt: string | null;
                 }[];
+                spared: {
+                    digest: string;
+                    tags: string[];
+                    /** Format: date-time */
+                    pushedAt: string;
+                    pulledAt: string | null;
+                }[];
             }[];
             errors: string[];
         };
@@ -1666,6 +1674,7 @@ export interface components {
             lastPulledAt: string | null;
             pullCount: number;
             moving: boolean;
+            immutable: boolean;
             version: string | null;
             prerelease: string | null;
             variants: string[];

@@ -17,8 +17,8 @@ const system = (projectCreation: SystemInfo['projectCreation']): SystemInfo => (
 const user = (isAdmin: boolean): Profile => ({ id: 'u', username: 'u', email: null, displayName: null, isAdmin });
 const project: ProjectView = { id: '1', name: 'library', public: true, description: '', badge: 'official', role: 'developer', repositoryCount: 3, storageBytes: 2048, quotaBytes: null, createdAt: '2025-01-01T00:00:00Z', updatedAt: '2025-01-01T00:00:00Z' };
 
-async function visit(path: string) {
-  i18n.global.locale.value = 'en';
+async function visit(path: string, locale: 'en' | 'zh-CN' = 'en') {
+  i18n.global.locale.value = locale;
   const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/projects', name: 'projects', component: ProjectsPage }, { path: '/:rest(.*)', component: { render: () => h('p') } }] });
   await router.push(path);
   await router.isReady();
@@ -43,6 +43,18 @@ describe('ProjectsPage', () => {
     expect(row.text()).toContain('2 KB');
     expect(row.text()).toContain('Official');
     expect(row.get('a').attributes('href')).toBe('/projects/library');
+  });
+
+  it("says the library project's seeded description in Chinese, and a description someone wrote as written", async () => {
+    setSessionForTest(user(false), system('admins'));
+    get.mockResolvedValue({ items: [{ ...project, description: 'Public images for everyone' }, { ...project, id: '2', name: 'team', description: 'Team images' }], total: 2, page: 1, pageSize: 20 });
+    try {
+      const { wrapper } = await visit('/projects', 'zh-CN');
+      expect(wrapper.get('[data-test="project-row"][data-name="library"] [data-test="project-description"]').text()).toBe('面向所有人的公开镜像');
+      expect(wrapper.get('[data-test="project-row"][data-name="team"] [data-test="project-description"]').text()).toBe('Team images');
+    } finally {
+      i18n.global.locale.value = 'en';
+    }
   });
 
   it('sorts by a column through the URL', async () => {

@@ -1,5 +1,6 @@
 import { flushPromises, mount } from '@vue/test-utils';
 import { afterEach, describe, expect, it, vi, type Mock } from 'vitest';
+import { i18n } from '@/i18n';
 import { api } from '@/api/client';
 import type { AuditRow } from '@/api/types';
 import { english, page, routerAt } from '@/components/admin/spec-helpers';
@@ -41,5 +42,39 @@ describe('AuditLog', () => {
     await flushPromises();
     expect(router.currentRoute.value.query).toEqual({ action: 'member.add', actor: 'ann' });
     expect(get).toHaveBeenLastCalledWith('/api/v1/projects/{name}/audit', { path: { name: 'team' }, query: { page: 1, page_size: 50, actor: 'ann', action: 'member.add' } });
+  });
+
+  it('says actions and resources in Chinese, keeping the code and the names', async () => {
+    get.mockResolvedValue(
+      page([
+        row,
+        { ...row, id: '2', action: 'retention.run', resource: 'retention run 7 of project team' },
+        { ...row, id: '3', action: 'login', resource: 'console', project: null, projectId: null },
+        { ...row, id: '4', action: 'push', resource: 'team/app:v1' },
+        { ...row, id: '5', action: 'some.future', resource: 'something new' },
+      ]),
+    );
+    const router = await routerAt('/projects/team/audit', '/projects/:project/audit', AuditLog);
+    i18n.global.locale.value = 'zh-CN';
+    try {
+      const wrapper = mount(AuditLog, { props: { project: 'team' }, global: { plugins: [router, i18n] } });
+      await flushPromises();
+      const rows = wrapper.findAll('[data-test="audit-row"]');
+      const cells = rows.map((r) => [`${r.get('[data-test="audit-action"] span').text()} ${r.get('[data-test="audit-action"] code').text()}`, r.get('[data-test="audit-resource"]').text()]);
+      expect(cells).toEqual([
+        ['添加成员 member.add', '项目 team 的成员 bob'],
+        ['执行保留策略 retention.run', '项目 team 的保留策略执行 7'],
+        ['登录 login', '控制台'],
+        ['推送 push', 'team/app:v1'],
+        ['some.future some.future', 'something new'],
+      ]);
+    } finally {
+      i18n.global.locale.value = 'en';
+    }
+  });
+
+  it('has words for every action the server records', async () => {
+    const { AUDIT_ACTIONS } = await import('./audit-actions');
+    for (const action of AUDIT_ACTIONS) for (const locale of ['en', 'zh-CN'] as const) expect([action, locale, i18n.global.te(`audit.actions.${action.replace(/\./g, '_')}`, locale)]).toEqual([action, locale, true]);
   });
 });

@@ -1,17 +1,56 @@
 import { mount } from '@vue/test-utils';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError } from '@/api/client';
 import { i18n } from '@/i18n';
 import ErrorAlert from './ErrorAlert.vue';
 
-function render(error: unknown) {
-  i18n.global.locale.value = 'en';
+function render(error: unknown, locale: 'en' | 'zh-CN' = 'en') {
+  i18n.global.locale.value = locale;
   return mount(ErrorAlert, { props: { error }, global: { plugins: [i18n] } });
 }
+
+const immutable = () =>
+  new ApiError(409, {
+    code: 'PRECONDITION',
+    message: 'tag v1.0.0 is immutable (rule 3: repositories "**", tags "v*.*.*")',
+    details: { reason: 'TAG_IMMUTABLE', tag: 'v1.0.0', rule: '3' },
+    requestId: 'r',
+  });
 
 const invalid = (message: string, issues: { path: string; message: string }[]) => new ApiError(400, { code: 'INVALID', message, details: { issues }, requestId: 'r' });
 
 describe('ErrorAlert', () => {
+  afterEach(() => {
+    i18n.global.locale.value = 'en';
+  });
+
+  it('says a known refusal in Chinese from its reason, filled with the tag and rule, and keeps the server words as the detail', () => {
+    const wrapper = render(immutable(), 'zh-CN');
+    expect(wrapper.get('[data-test="error-message"]').text()).toBe('标签 v1.0.0 不可变（规则 3），不能删除或移动。请先在项目的“不可变标签”页停用该规则。');
+    expect(wrapper.get('[data-test="error-detail"]').text()).toBe('服务器消息: tag v1.0.0 is immutable (rule 3: repositories "**", tags "v*.*.*")');
+    expect(wrapper.text()).not.toContain('Something went wrong');
+  });
+
+  it('says any other error by its code in the reader\'s language', () => {
+    const wrapper = render(new ApiError(409, { code: 'CONFLICT', message: 'import j is importing', requestId: 'r' }), 'zh-CN');
+    expect(wrapper.get('[data-test="error-message"]').text()).toBe('与已存在或正在进行的内容冲突。');
+    expect(wrapper.get('[data-test="error-detail"]').text()).toContain('import j is importing');
+    expect(wrapper.get('strong').text()).toBe('出错了');
+  });
+
+  it('gives the request id of a server fault instead of its generic message', () => {
+    const wrapper = render(new ApiError(500, { code: 'INTERNAL', message: 'internal server error', requestId: 'req-42' }), 'zh-CN');
+    expect(wrapper.get('[data-test="error-message"]').text()).toContain('服务器执行此操作时出错');
+    expect(wrapper.get('[data-test="error-request-id"]').text()).toBe('请求 ID：req-42');
+    expect(wrapper.find('[data-test="error-detail"]').exists()).toBe(false);
+  });
+
+  it('every code the API answers has a catalogue key in every language', () => {
+    for (const code of ['INVALID', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'PRECONDITION', 'QUOTA', 'TOO_MANY_REQUESTS', 'INTERNAL']) {
+      for (const locale of ['en', 'zh-CN'] as const) expect([locale, code, i18n.global.te(`errors.code.${code}`, locale)]).toEqual([locale, code, true]);
+    }
+  });
+
   it("shows the server's message", () => {
     const wrapper = render(new ApiError(409, { code: 'CONFLICT', message: 'import j is importing', requestId: 'r' }));
     expect(wrapper.get('[role="alert"]').text()).toContain('import j is importing');

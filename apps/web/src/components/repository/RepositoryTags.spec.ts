@@ -116,7 +116,8 @@ describe('RepositoryTags', () => {
     expect(row.findAll('[data-test=attestation-marker]')).toHaveLength(1);
     expect(row.text()).not.toContain('unknown');
     expect(row.find('[data-test=tag-moving]').exists()).toBe(true);
-    expect(row.get('[data-test=tag-link]').attributes('href')).toBe('/projects/library/repositories/app/api/-/artifacts/sha256:one');
+    // By tag, so the artifact page keeps the name in its URL and heading.
+    expect(row.get('[data-test=tag-link]').attributes('href')).toBe('/projects/library/repositories/app/api/-/artifacts/latest');
     expect(row.get('[data-test=tag-pull-tag]').attributes('title')).toBe(`docker pull ${window.location.host}/library/app/api:latest`);
     expect(row.get('[data-test=tag-pull-digest]').attributes('title')).toMatch(/library\/app\/api@sha256:one$/);
     expect(row.get('[data-test=tag-pull-tag]').attributes('aria-label')).toBe('Copy the pull command for latest');
@@ -149,5 +150,40 @@ describe('RepositoryTags', () => {
     await flushPromises();
     expect(del.mock.calls.map(([, o]) => (o as unknown as { path: { tag: string } }).path.tag)).toEqual(['latest', '1.0', '0.9-alpine']);
     expect(wrapper.emitted('changed')).toHaveLength(1);
+  });
+
+  it('marks immutable tags, keeps them out of the selection (one by one or the whole page), and never asks to delete them', async () => {
+    get.mockImplementation(async (path: string) => {
+      if (path === TAGS) return tagPage([tag('v1.0.0', 'sha256:one', { immutable: true }), tag('scratch', 'sha256:two')]);
+      if (path === ARTIFACT) return artifactDetail({ digest: 'sha256:two', tags: ['scratch'], freeableBytes: 5 });
+      throw new Error(`unexpected ${path}`);
+    });
+    const { wrapper } = await mountAt('/projects/library/repositories/app/api/-/tags', true);
+    const locked = wrapper.get('[data-test=tag-row][data-tag="v1.0.0"]');
+    expect(locked.get('[data-test=tag-immutable]').text()).toBe('immutable');
+    expect(locked.get('[data-test=tag-immutable]').attributes('title')).toContain('cannot be deleted');
+    expect(locked.get('[data-test=tag-select]').attributes('disabled')).toBeDefined();
+    expect(wrapper.get('[data-test=tag-row][data-tag=scratch]').find('[data-test=tag-immutable]').exists()).toBe(false);
+    expect(wrapper.get('[data-test=tag-row][data-tag=scratch] [data-test=tag-select]').attributes('disabled')).toBeUndefined();
+
+    await wrapper.get('thead input[type=checkbox]').setValue(true);
+    expect(wrapper.get('[role=status]').text()).toContain('1 tag selected');
+    expect((wrapper.get('thead input[type=checkbox]').element as HTMLInputElement).checked).toBe(true);
+    await wrapper.get('[data-test=tags-delete-selected]').trigger('click');
+    await flushPromises();
+    del.mockResolvedValue(undefined);
+    (document.body.querySelector('[data-test=confirm-delete]') as HTMLButtonElement).click();
+    await flushPromises();
+    expect(del.mock.calls.map(([, o]) => (o as unknown as { path: { tag: string } }).path.tag)).toEqual(['scratch']);
+  });
+
+  it('marks them in Chinese too', async () => {
+    i18n.global.locale.value = 'zh-CN';
+    get.mockImplementation(async (path: string) => {
+      if (path === TAGS) return tagPage([tag('v1.0.0', 'sha256:one', { immutable: true })]);
+      throw new Error(`unexpected ${path}`);
+    });
+    const { wrapper } = await mountAt('/projects/library/repositories/app/api/-/tags', true);
+    expect(wrapper.get('[data-test=tag-immutable]').text()).toBe('不可变');
   });
 });

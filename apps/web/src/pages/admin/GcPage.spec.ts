@@ -111,7 +111,6 @@ describe('GcPage', () => {
     post.mockResolvedValue(run({ dryRun: true, phase: 'mark', done: 0, total: 0, bytesFreed: 0 }));
     const wrapper = await mountPage();
 
-    await wrapper.find('[data-test="gc-dry-run"]').trigger('click');
     await wrapper.find('[data-test="gc-run"]').trigger('click');
     await flushPromises();
     expect(post).toHaveBeenCalledWith('/api/v1/system/gc/runs', { body: { dryRun: true, deleteUntagged: false } });
@@ -164,10 +163,43 @@ describe('GcPage', () => {
     expect(wrapper.find('[data-test="gc-progress"]').exists()).toBe(true);
   });
 
+  it('starts as a dry run: the first click deletes nothing and asks nothing', async () => {
+    answer([]);
+    post.mockResolvedValue(run({ dryRun: true }));
+    const wrapper = await mountPage();
+    expect(wrapper.find('[data-test="gc-dry-run"]').classes()).toContain('is-checked');
+    expect(wrapper.find('[data-test="gc-run"]').text()).toBe('Start dry run');
+    await wrapper.find('[data-test="gc-run"]').trigger('click');
+    await flushPromises();
+    expect(wrapper.find('[data-test="confirm-action"]').exists()).toBe(false);
+    expect(post).toHaveBeenCalledWith('/api/v1/system/gc/runs', { body: { dryRun: true, deleteUntagged: false } });
+  });
+
+  it('asks before any real run, and starts nothing when the question is cancelled', async () => {
+    answer([]);
+    post.mockResolvedValue(run());
+    const wrapper = await mountPage();
+    await wrapper.find('[data-test="gc-dry-run"]').trigger('click');
+    await wrapper.find('[data-test="gc-run"]').trigger('click');
+    await flushPromises();
+    expect(post).not.toHaveBeenCalled();
+    expect(wrapper.text()).toContain('Run garbage collection for real?');
+    const dialog = wrapper.findComponent({ name: 'ElDialog' });
+    dialog.vm.$emit('close');
+    await flushPromises();
+    expect(post).not.toHaveBeenCalled();
+    await wrapper.find('[data-test="gc-run"]').trigger('click');
+    await flushPromises();
+    await wrapper.find('[data-test="confirm-action"]').trigger('click');
+    await flushPromises();
+    expect(post).toHaveBeenCalledWith('/api/v1/system/gc/runs', { body: { dryRun: false, deleteUntagged: false } });
+  });
+
   it('asks before a real run that deletes untagged manifests', async () => {
     answer([]);
     post.mockResolvedValue(run({ deleteUntagged: true }));
     const wrapper = await mountPage();
+    await wrapper.find('[data-test="gc-dry-run"]').trigger('click');
     await wrapper.find('[data-test="gc-delete-untagged"]').trigger('click');
     await wrapper.find('[data-test="gc-run"]').trigger('click');
     await flushPromises();

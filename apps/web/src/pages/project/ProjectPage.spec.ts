@@ -49,6 +49,7 @@ async function visit(path: string) {
     routes: [
       { path: '/', name: 'home', component: Stub },
       { path: '/projects', name: 'projects', component: Stub },
+      { path: '/login', name: 'login', component: Stub },
       { path: '/projects/:project/repositories/:repo(.+)', name: 'repository', component: Stub },
       {
         path: '/projects/:project',
@@ -130,5 +131,7 @@ describe('ProjectPage', () => {
     const wrapper = await visit('/projects/team');
     expect(wrapper.find('[data-test="not-found"]').exists()).toBe(true);
     expect(tabsOf(wrapper)).toEqual([]);
+    // Signed out, it may be private: sign in and come back here.
+    expect(wrapper.get('[data-test="not-found-sign-in"]').attributes('href')).toBe('/login?next=/projects/team');
   });
 });

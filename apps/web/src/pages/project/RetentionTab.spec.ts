@@ -61,8 +61,9 @@ const FINISHED: RetentionRunDetail = {
         { digest: `sha256:${'a'.repeat(64)}`, tags: ['v1', 'v1.0'], pushedAt: '2024-01-01T00:00:00Z', pulledAt: null },
         { digest: `sha256:${'b'.repeat(64)}`, tags: [], pushedAt: '2024-01-02T00:00:00Z', pulledAt: '2024-06-01T00:00:00Z' },
       ],
+      spared: [],
     },
-    { repository: 'team/tools/ci', bytesFreed: 2048, artifacts: [{ digest: `sha256:${'c'.repeat(64)}`, tags: ['old'], pushedAt: '2024-01-03T00:00:00Z', pulledAt: null }] },
+    { repository: 'team/tools/ci', bytesFreed: 2048, artifacts: [{ digest: `sha256:${'c'.repeat(64)}`, tags: ['old'], pushedAt: '2024-01-03T00:00:00Z', pulledAt: null }], spared: [] },
   ],
   errors: [],
 };

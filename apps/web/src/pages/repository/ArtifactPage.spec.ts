@@ -145,6 +145,9 @@ describe('ArtifactPage', () => {
     (document.body.querySelector('[data-test=confirm-delete]') as HTMLButtonElement).click();
     await flushPromises();
     expect(del).toHaveBeenCalledWith('/api/v1/projects/{name}/repositories/{path}/-/tags/{tag}', { path: { name: 'library', path: 'app/api', tag: '1.0' } });
+    // Opened by the tag just removed: the page moves to the digest rather than to "not found".
+    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe(`/projects/library/repositories/app/api/-/artifacts/${DIGEST}`), { timeout: 10_000 });
+    await flushPromises();
 
     await wrapper.get('[data-test=artifact-delete]').trigger('click');
     await flushPromises();
@@ -155,7 +158,7 @@ describe('ArtifactPage', () => {
     await flushPromises();
     expect(del).toHaveBeenLastCalledWith('/api/v1/projects/{name}/repositories/{path}/-/artifacts/{reference}', { path: { name: 'library', path: 'app/api', reference: DIGEST } });
     // The route's page loads lazily before the navigation completes.
-    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/projects/library/repositories/app/api/-/tags'));
+    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/projects/library/repositories/app/api/-/tags'), { timeout: 10_000 });
   });
 
   it('shows the not-found page for a 404', async () => {
@@ -165,5 +168,34 @@ describe('ArtifactPage', () => {
     });
     const { wrapper } = await mountAt(`/projects/library/repositories/app/api/-/artifacts/${DIGEST}`);
     expect(wrapper.find('[data-test=not-found]').exists()).toBe(true);
+  });
+
+  it('keeps the tag it was opened by in the heading, the window title and the first pull command', async () => {
+    artifact = { ...artifact, repository: 'library/app/api', tags: ['v1.0.0'] };
+    const { wrapper } = await mountAt('/projects/library/repositories/app/api/-/artifacts/v1.0.0');
+    expect(get).toHaveBeenCalledWith('/api/v1/projects/{name}/repositories/{path}/-/artifacts/{reference}', { path: { name: 'library', path: 'app/api', reference: 'v1.0.0' } });
+    expect(wrapper.get('h1').text()).toBe('library/app/api:v1.0.0');
+    expect(document.title).toBe('library/app/api:v1.0.0 · Berth');
+    expect(wrapper.get('[data-test=artifact-pull] code').text()).toBe('docker pull berth.test:5000/library/app/api:v1.0.0');
+    expect(wrapper.get('[data-test=artifact-pull-digest] code').text()).toBe(`docker pull berth.test:5000/library/app/api@${DIGEST}`);
+  });
+
+  it('lets a long author e-mail break only after its @ and dots, never mid-word', async () => {
+    artifact = { ...artifact, config: { ...artifact.config!, author: 'Jane Doe <jane.doe@build-infrastructure.example.com>' } };
+    const { wrapper } = await mountAt(`/projects/library/repositories/app/api/-/artifacts/${DIGEST}`);
+    const author = wrapper.get('[data-test=artifact-author]');
+    expect(author.text()).toBe('Jane Doe <jane.doe@build-infrastructure.example.com>');
+    const pieces = [...author.element.querySelector('.breakable')!.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE && n.textContent).map((n) => n.textContent);
+    expect(pieces).toEqual(['Jane Doe <jane.', 'doe@', 'build-', 'infrastructure.', 'example.', 'com>']);
+    expect(author.findAll('wbr')).toHaveLength(5);
+  });
+
+  it('marks an immutable tag and offers no removal of it', async () => {
+    permissions = ['pull', 'push', 'delete'];
+    artifact = { ...artifact, tagDetails: [{ name: 'v1.0.0', pushedAt: '2025-05-01T00:00:00Z', lastPulledAt: null, pullCount: 0, moving: false, immutable: true }] };
+    const { wrapper } = await mountAt(`/projects/library/repositories/app/api/-/artifacts/${DIGEST}`);
+    const tag = wrapper.get('[data-test=artifact-tag][data-tag="v1.0.0"]');
+    expect(tag.get('[data-test=artifact-tag-immutable]').text()).toBe('immutable');
+    expect(tag.get('[data-test=tag-delete]').attributes('disabled')).toBeDefined();
   });
 });
