@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { OciErrors, parseDigest } from '@berth/oci';
-import { PathNotFoundError, StorageDriver } from '@berth/storage';
+import { PathNotFoundError, StorageDriver, StorageFullError } from '@berth/storage';
 import { KeyedMutex } from '../common/keyed-mutex';
 import { BERTH_CONFIG, BerthConfig } from '../config/config';
 import { STORAGE_DRIVER } from '../storage/storage.module';
@@ -105,7 +105,7 @@ export class UploadService {
           throw OciErrors.blobUploadInvalid('Content-Length does not match Content-Range');
         }
       }
-      const newSize = await this.write(id, size, body, false);
+      const newSize = await this.dropWhenFull(id, () => this.write(id, size, body, false));
       await this.uploads.touch(id);
       return { id, name, size: newSize };
     });
@@ -115,26 +115,41 @@ export class UploadService {
   async complete(name: string, id: string, digest: string, body?: UploadBody): Promise<CommittedBlob> {
     const expected = parseDigest(digest);
     await this.requireSession(name, id);
-    return this.locks.run(id, async () => {
-      let size = await this.storedSize(id);
-      if (body) size = await this.write(id, size, body, true);
-      else if (size > 0) await (await this.storage.writer(BlobLayout.uploadData(id), true)).commit();
-      const actual = await this.digestOf(id, size, expected.algorithm);
-      if (actual !== expected.digest) {
-        await this.discard(id);
-        throw OciErrors.digestInvalid(`uploaded content has digest ${actual}, not ${expected.digest}`, { expected: expected.digest, actual, size });
-      }
-      try {
-        await this.quota.checkBlob(name, expected.digest, size, this.dataSource);
-      } catch (err) {
-        await this.discard(id);
-        throw err;
-      }
-      await this.recordAndPlace(name, { digest: expected.digest, size }, BlobLayout.uploadData(id), (tx) => this.uploads.delete(id, tx));
-      this.hashes.delete(id);
-      await this.storage.delete(BlobLayout.uploadDir(id)).catch(ignoreNotFound);
-      return { digest: expected.digest, size };
-    });
+    return this.locks.run(id, () => this.dropWhenFull(id, () => this.completeLocked(name, id, expected, body)));
+  }
+
+  private async completeLocked(name: string, id: string, expected: { digest: string; algorithm: string }, body?: UploadBody): Promise<CommittedBlob> {
+    let size = await this.storedSize(id);
+    if (body) size = await this.write(id, size, body, true);
+    else if (size > 0) await (await this.storage.writer(BlobLayout.uploadData(id), true)).commit();
+    const actual = await this.digestOf(id, size, expected.algorithm);
+    if (actual !== expected.digest) {
+      await this.discard(id);
+      throw OciErrors.digestInvalid(`uploaded content has digest ${actual}, not ${expected.digest}`, { expected: expected.digest, actual, size });
+    }
+    try {
+      await this.quota.checkBlob(name, expected.digest, size, this.dataSource);
+    } catch (err) {
+      await this.discard(id);
+      throw err;
+    }
+    await this.recordAndPlace(name, { digest: expected.digest, size }, BlobLayout.uploadData(id), (tx) => this.uploads.delete(id, tx));
+    this.hashes.delete(id);
+    await this.storage.delete(BlobLayout.uploadDir(id)).catch(ignoreNotFound);
+    return { digest: expected.digest, size };
+  }
+
+  /**
+   * A full disk ends the session: what it holds is removed at once (the space is what is missing, and a
+   * half-written upload kept until GC would fail the next push too), and the client starts again later.
+   */
+  private async dropWhenFull<T>(id: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof StorageFullError) await this.discard(id);
+      throw err;
+    }
   }
 
   /**
