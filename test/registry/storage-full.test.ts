@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { mountSmallFilesystem, SmallFilesystem } from '../../libs/storage/src/testsuites/small-filesystem';
+import { settled, stagingLeft, upload } from '../transfer/import-client';
 import { createProjectsFor } from '../support/access';
 import { expectError, HttpResponse, listFiles, RegistryClient, sha256 } from '../support/registry-client';
+import { tarHeader } from '../support/tar';
 import { startTestBerth, TestBerth } from '../support/test-berth';
 
 const MiB = 1024 * 1024;
@@ -84,6 +86,23 @@ describe('a full disk', () => {
     const content = randomBytes(6 * MiB);
     expectStorageFull(await reg.request('PUT', `${location}?digest=${sha256(content)}`, { body: content }));
     await expectNothingKept();
+    await expectPushWorks();
+  });
+
+  it('fails an archive import whose layer does not fit, saying so, with no staging left', async () => {
+    const layer = randomBytes(6 * MiB);
+    const member = (name: string, content: Buffer) => [tarHeader(name, content.length), content, Buffer.alloc((512 - (content.length % 512)) % 512)];
+    const archive = Buffer.concat([
+      ...member('oci-layout', Buffer.from('{"imageLayoutVersion":"1.0.0"}')),
+      ...member(`blobs/sha256/${sha256(layer).split(':')[1]}`, layer),
+      Buffer.alloc(1024),
+    ]);
+    const res = await upload(berth, 'full', archive);
+    expect(res.status).toBe(202);
+    const job = await settled(berth, 'full', res.body.id);
+    expect(job).toMatchObject({ status: 'failed', images: [] });
+    expect(job.error).toMatch(/storage is full/);
+    expect(await stagingLeft(berth)).toEqual([]);
     await expectPushWorks();
   });
 });

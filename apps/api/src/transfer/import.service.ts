@@ -13,7 +13,7 @@ import {
   readUserTarget,
   RegistryError,
 } from '@berth/oci';
-import { PathNotFoundError, StorageDriver } from '@berth/storage';
+import { PathNotFoundError, StorageDriver, StorageFullError } from '@berth/storage';
 import type { ProjectAccessRow } from '../access/access.repository';
 import { type Actor, principalName } from '../access/principal';
 import { actorOf, AuditService } from '../audit/audit.service';
@@ -252,6 +252,10 @@ export class ImportService implements OnModuleInit, OnApplicationShutdown {
   private reasonOf(err: unknown, id: string): string {
     if (err instanceof ArchiveError || err instanceof UploadInterruptedError || err instanceof PartialImportError) return err.message;
     if (err instanceof RegistryError || isDomainError(err)) return err.message;
+    if (err instanceof StorageFullError) {
+      this.logger.error({ msg: `import ${id} failed: storage is full`, path: err.path });
+      return 'the registry storage is full: nothing of this archive was kept; import it again once an administrator has freed space';
+    }
     this.logger.error({ msg: `import ${id} failed`, err });
     return `internal error while importing; the server log has the details (import ${id})`;
   }
