@@ -100,7 +100,7 @@ describe('slow and stalled clients', () => {
   };
 
   beforeAll(async () => {
-    berth = await startTestBerth({ BERTH_HEADERS_TIMEOUT_SECONDS: '1', BERTH_BODY_IDLE_TIMEOUT_SECONDS: '1' });
+    berth = await startTestBerth({ BERTH_HEADERS_TIMEOUT_SECONDS: '1', BERTH_BODY_IDLE_TIMEOUT_SECONDS: '1', BERTH_UPLOAD_MAX_BYTES: String(2 * MiB) });
     reg = new RegistryClient(berth.url);
     await createProject(berth, 'slow');
   });
@@ -164,6 +164,19 @@ describe('slow and stalled clients', () => {
     for (let i = 0; i < 200 && !answered(); i++) await new Promise((r) => setTimeout(r, 25));
     expect(c.received()).toMatch(/^HTTP\/1\.1 202 /);
     expect(c.received()).toMatch(/\r\nRange: 0-65535\r\n/i);
+  });
+
+  it('refuses a streamed body at its first byte past BERTH_UPLOAD_MAX_BYTES instead of reading it to an end that never comes', async () => {
+    const location = await reg.startUpload('slow/app');
+    const c = await raw();
+    c.socket.write(head('PATCH', location, { Authorization: adminBasicAuth(), 'Transfer-Encoding': 'chunked' }));
+    const piece = randomBytes(64 * KiB);
+    const chunk = Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]);
+    for (let i = 0; i < 40; i++) c.socket.write(chunk); // 2.5 MiB, and the body never ends
+    c.trickle(chunk, 100);
+    expect(await c.closedByServer()).toBe(true);
+    expect(c.received()).toMatch(/^HTTP\/1\.1 413 /);
+    expect(c.received()).toMatch(/SIZE_INVALID/);
   });
 
   it('lets a client finish sending an archive whose import failed at its first bytes, then closes', async () => {

@@ -300,19 +300,16 @@ export class UploadService {
 }
 
 /**
- * Passes at most `room` bytes. Past that it reads and drops the rest, so the connection stays usable
- * for the error response, and fails once the body has ended.
+ * Passes at most `room` bytes and fails at the first byte past them: the body is not read to its end (it
+ * may never end), and the connection guard answers with `Connection: close` and closes it after the error.
  */
 function byteLimit(room: number, error: () => Error): Transform {
   let seen = 0;
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
-      const fits = seen + chunk.length <= room;
       seen += chunk.length;
-      callback(null, fits ? chunk : undefined);
-    },
-    flush(callback) {
-      callback(seen > room ? error() : null);
+      if (seen > room) return callback(error());
+      callback(null, chunk);
     },
   });
 }

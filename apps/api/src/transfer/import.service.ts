@@ -128,8 +128,9 @@ export class ImportService implements OnModuleInit, OnApplicationShutdown {
       if (!waiting) this.launch(id, project, actor, upload.address, staged, targets);
     } catch (err) {
       await progress.stop();
-      // Answered at once, even while the client is still sending: Node's server reads and drops the rest
-      // of the body after the response, so the client learns early and the connection stays usable.
+      // Answered at once, even while the client is still sending: the connection guard (common/connection-guard.ts)
+      // then reads and drops the rest of the body for a moment and closes the connection, so the client learns early
+      // and is never left blocked on a body nobody reads.
       await this.fail(id, project, actor, upload.address, err, reader.bytesRead);
     }
   }
