@@ -56,6 +56,12 @@ export class ProjectQuota {
     if (row && row.quota !== null && row.added > 0 && row.used + row.added > row.quota) throw overQuota(row, row.added);
   }
 
+  /** Whether the repository's project has a quota at all: most have none, and then uploads need no reservation. */
+  async hasQuota(repository: string, db: Queryable): Promise<boolean> {
+    const rows = await db.query(`SELECT 1 FROM project WHERE name = $1 AND quota_bytes IS NOT NULL`, [projectOf(repository)]);
+    return rows.length > 0;
+  }
+
   /**
    * Before bytes are written into an upload session: locks the project row when the project has a quota
    * (so two sessions cannot both be granted its last bytes) and returns its quota and usage; undefined

@@ -43,6 +43,8 @@ export class UploadReservation {
    * counts it, the upload costs nothing (as at completion) and is only held to that blob's size.
    */
   static async open(deps: ReservationDeps, repository: string, id: string, startSize: number, length?: number, digest?: string): Promise<UploadReservation | undefined> {
+    // One plain query for the common case, a project without a quota; the transaction is for those with one.
+    if (!(await deps.quota.hasQuota(repository, deps.dataSource))) return undefined;
     const reservation = new UploadReservation(deps, repository, id, startSize);
     const counted = digest === undefined ? undefined : await deps.quota.countedBlobSize(repository, digest, deps.dataSource);
     if (counted !== undefined) {
