@@ -230,7 +230,8 @@ export class UploadService {
       this.hashes.delete(id);
       await writer.close().catch(() => undefined);
       if (reservation?.refusal) await this.discard(id);
-      else await this.uploads.settle(id, writer.size);
+      // The body's own failure is what the client must hear; a failed bookkeeping update only over-counts until the next request.
+      else await this.uploads.settle(id, writer.size).catch(() => undefined);
       throw err;
     }
     if (fsync) await writer.commit();
