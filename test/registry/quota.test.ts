@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -126,10 +127,9 @@ describe('project storage quotas', () => {
     await nothingLeft(sha256(big));
     expect(await sql(`SELECT name FROM repository WHERE name = 'tight/big'`)).toEqual([]);
 
-    // Chunked: the bytes are accepted, the completing PUT is refused and the session is gone.
+    // Chunked: the PATCH that would pass what is left is refused before its bytes are kept, and the session is gone.
     const location = await registry.startUpload('tight/app');
-    expect((await registry.request('PATCH', location, { body: big, headers: { 'content-range': `0-${big.length - 1}` } })).status).toBe(202);
-    expectDenied(await registry.request('PUT', `${location}?digest=${sha256(big)}`), left + 1);
+    expectDenied(await registry.request('PATCH', location, { body: big, headers: { 'content-range': `0-${big.length - 1}` } }), left + 1);
     expectError(await registry.request('GET', location), 404, 'BLOB_UPLOAD_UNKNOWN');
     await nothingLeft(sha256(big));
 
@@ -191,6 +191,74 @@ describe('project storage quotas', () => {
     const extra = randomBytes(10);
     expectError(await registry.request('POST', `/v2/full/app/blobs/uploads/?digest=${sha256(extra)}`, { body: extra }), 403, 'DENIED');
     expect(await usage('full')).toBe(base.bytes);
+  });
+
+  describe('upload sessions count against the quota while they are open', () => {
+    const MiB = 1024 * 1024;
+    const nothingKept = async (location: string) => {
+      expectError(await registry.request('GET', location), 404, 'BLOB_UPLOAD_UNKNOWN');
+      expect(await listFiles(path.join(berth.storageDir, 'uploads'))).toEqual([]);
+    };
+
+    it('refuses a 4 MiB PATCH into a 1 MiB project at once, and a streamed one (no Content-Length) at its first byte past the quota', async () => {
+      await newProject('sessions', MiB);
+      const sized = await registry.startUpload('sessions/app');
+      const refused = expectError(await registry.request('PATCH', sized, { body: randomBytes(4 * MiB), headers: { 'content-range': `0-${4 * MiB - 1}` } }), 403, 'DENIED');
+      expect(refused.message).toBe('project sessions is over its storage quota: this push needs 4.0 MiB more, 1.0 MiB of 1.0 MiB is left');
+      await nothingKept(sized);
+
+      const streamed = await registry.startUpload('sessions/app');
+      const res = await streamedPatch(streamed, 4, MiB);
+      expectError(res, 403, 'DENIED');
+      await nothingKept(streamed);
+      expect(await sql(`SELECT id FROM upload`)).toEqual([]);
+    });
+
+    it('counts what other open sessions of the project hold: a second upload gets only what the first left', async () => {
+      await newProject('held', MiB);
+      const first = await registry.startUpload('held/a');
+      expect((await registry.request('PATCH', first, { body: randomBytes(700 * 1024), headers: { 'content-range': `0-${700 * 1024 - 1}` } })).status).toBe(202);
+      // Another repository of the same project: 400 KiB no longer fit beside the 700 KiB the first session holds.
+      const second = await registry.startUpload('held/b');
+      const refused = expectError(await registry.request('PATCH', second, { body: randomBytes(400 * 1024), headers: { 'content-range': `0-${400 * 1024 - 1}` } }), 403, 'DENIED');
+      expect(refused.message).toMatch(/held by uploads in progress/);
+      expect(refused.detail).toMatchObject({ project: 'held', uploadingBytes: 700 * 1024, neededBytes: 400 * 1024 });
+      // Streamed, the first 300 KiB go in; the session then holds 300 KiB.
+      const third = await registry.startUpload('held/b');
+      expect((await streamedPatch(third, 3, 100 * 1024)).status).toBe(202);
+      expect(await sql(`SELECT size::int AS size, reserved_bytes::int AS reserved FROM upload WHERE id = $1`, [third.split('/').pop()])).toEqual([{ size: 300 * 1024, reserved: 0 }]);
+      // Once the first session is cancelled, its bytes are free again.
+      expect((await registry.request('DELETE', first)).status).toBe(204);
+      const content = randomBytes(600 * 1024);
+      expect((await registry.pushBlob('held/b', content)).size).toBe(content.length);
+    });
+
+    /** PATCH with `chunks` writes of `size` bytes and no Content-Length, as docker streams a layer. */
+    function streamedPatch(location: string, chunks: number, size: number): Promise<Awaited<ReturnType<RegistryClient['request']>>> {
+      const base = new URL(berth.url);
+      return new Promise((resolve, reject) => {
+        const req = http.request(
+          { host: base.hostname, port: base.port, method: 'PATCH', path: location, headers: { authorization: registry.authorization, 'transfer-encoding': 'chunked' }, agent: false },
+          (res) => {
+            const parts: Buffer[] = [];
+            res.on('data', (c: Buffer) => parts.push(c));
+            res.on('end', () => {
+              const body = Buffer.concat(parts);
+              resolve({ status: res.statusCode ?? 0, headers: res.headers, body, header: (n) => res.headers[n] as string | undefined, json: () => JSON.parse(body.toString()) });
+            });
+          },
+        );
+        req.on('error', (err) => (req.headersSent ? undefined : reject(err)));
+        let sent = 0;
+        const next = (): void => {
+          if (sent === chunks) return void req.end();
+          sent++;
+          if (req.write(randomBytes(size))) next();
+          else req.once('drain', next);
+        };
+        next();
+      });
+    }
   });
 
   // Pushes to one repository queue up on its row; these go to two repositories of the project, which only the quota check orders.

@@ -9,6 +9,7 @@ import { DataSource } from 'typeorm';
 import { jsonBodyErrors, requireJsonBody } from './api/json-body';
 import { rejectUnstorableUrl } from './api/storable-url';
 import { AppModule } from './app.module';
+import { guardConnections } from './common/connection-guard';
 import { BerthConfig } from './config/config';
 import { createDataSource, runMigrations } from './database/data-source';
 import { EmbeddedPostgres } from './database/embedded-postgres';
@@ -72,12 +73,17 @@ export async function startBerth(config: BerthConfig): Promise<RunningBerth> {
   // The console API takes small JSON documents; its parse errors answer in the console's error shape.
   app.use('/api', requireJsonBody, express.json({ limit: '2mb' }), jsonBodyErrors);
   serveWebConsole(app, config);
-  await app.listen(config.port, config.host);
-
   const http = app.getHttpServer() as Server;
-  // Uploads can be slow: no whole-request timeout, but a bound on idle sockets.
+  // Uploads can be slow: no whole-request timeout, but bounds on headers, on stalled bodies and on idle sockets.
   http.requestTimeout = 0;
   http.keepAliveTimeout = 65_000;
+  const httpLog = logger.child({ context: 'http' });
+  guardConnections(http, {
+    ...config.http,
+    onBodyTimeout: (req) => httpLog.info({ method: req.method, url: req.url?.split('?')[0] }, 'request body timed out: the client stopped sending'),
+  });
+  await app.listen(config.port, config.host);
+
   const inFlight = trackInFlight(http);
   const port = (http.address() as { port: number }).port;
   let closing: Promise<void> | undefined;

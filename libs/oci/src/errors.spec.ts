@@ -52,9 +52,10 @@ describe('error table', () => {
     expect(new RegistryError(code).status).toBe(status);
   });
 
-  it('covers the fourteen spec codes plus UNKNOWN for server failures, each with a message', () => {
-    expect(REGISTRY_ERROR_CODES).toHaveLength(15);
+  it('covers the fourteen spec codes plus UNKNOWN and UNAVAILABLE for server failures, each with a message', () => {
+    expect(REGISTRY_ERROR_CODES).toHaveLength(16);
     expect(ERROR_STATUS.UNKNOWN).toBe(500);
+    expect(ERROR_STATUS.UNAVAILABLE).toBe(503);
     expect(Object.keys(ERROR_STATUS).sort()).toEqual([...REGISTRY_ERROR_CODES].sort());
     for (const code of REGISTRY_ERROR_CODES) expect(DEFAULT_ERROR_MESSAGES[code]).toMatch(/\S/);
   });
@@ -77,6 +78,7 @@ describe('OciErrors', () => {
     ['unsupported', 'UNSUPPORTED', 405],
     ['tooManyRequests', 'TOOMANYREQUESTS', 429],
     ['rangeInvalid', 'BLOB_UPLOAD_INVALID', 416],
+    ['storageFull', 'UNAVAILABLE', 507],
   ] as const)('%s builds %s with status %i', (factory, code, status) => {
     const error = OciErrors[factory]();
     expect(error).toBeInstanceOf(RegistryError);

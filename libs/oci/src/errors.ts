@@ -16,6 +16,8 @@ export const REGISTRY_ERROR_CODES = [
   'TOOMANYREQUESTS',
   // Not in the spec's table: distribution's code for a server-side failure (answered with 500).
   'UNKNOWN',
+  // Not in the spec's table either: distribution's code for a registry that cannot take the request now.
+  'UNAVAILABLE',
 ] as const;
 
 export type RegistryErrorCode = (typeof REGISTRY_ERROR_CODES)[number];
@@ -37,6 +39,7 @@ export const ERROR_STATUS: Readonly<Record<RegistryErrorCode, number>> = Object.
   UNSUPPORTED: 405,
   TOOMANYREQUESTS: 429,
   UNKNOWN: 500,
+  UNAVAILABLE: 503,
 });
 
 /** The spec's one-line description of each code, used when the thrower gives no message. */
@@ -56,6 +59,7 @@ export const DEFAULT_ERROR_MESSAGES: Readonly<Record<RegistryErrorCode, string>>
   UNSUPPORTED: 'the operation is unsupported',
   TOOMANYREQUESTS: 'too many requests',
   UNKNOWN: 'unknown error',
+  UNAVAILABLE: 'service unavailable',
 });
 
 export interface RegistryErrorOptions {
@@ -118,7 +122,7 @@ function factory(code: RegistryErrorCode, defaults: { status?: number; message?:
 }
 
 /**
- * One factory per spec code, plus `rangeInvalid`.
+ * One factory per spec code, plus `rangeInvalid` and `storageFull`.
  * rangeInvalid (out-of-order or overlapping chunk) answers 416 as the spec requires, but keeps the
  * envelope code BLOB_UPLOAD_INVALID: the spec has no range code and clients only know the table's codes.
  */
@@ -138,6 +142,12 @@ export const OciErrors = Object.freeze({
   unsupported: factory('UNSUPPORTED'),
   tooManyRequests: factory('TOOMANYREQUESTS'),
   unknown: factory('UNKNOWN'),
+  unavailable: factory('UNAVAILABLE'),
+  /** The registry's storage is full: 507 Insufficient Storage (RFC 4918), which clients report like any 5xx, with the message. */
+  storageFull: factory('UNAVAILABLE', {
+    status: 507,
+    message: 'the registry storage is full: nothing of this upload was kept; try again once an administrator has freed space',
+  }),
   rangeInvalid: factory('BLOB_UPLOAD_INVALID', {
     status: 416,
     message: 'requested range not satisfiable: chunk does not start where the upload ends',

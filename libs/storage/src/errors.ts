@@ -17,6 +17,17 @@ export class PathNotFoundError extends StorageError {
   }
 }
 
+/**
+ * The backend has no room left (a full disk, ENOSPC; a filesystem quota, EDQUOT). Not the request's
+ * fault and not a bug: callers drop what they had half written and say so, instead of failing blindly.
+ */
+export class StorageFullError extends StorageError {
+  constructor(path: string, options?: { cause?: unknown }) {
+    super(`storage is full: no space left to write ${path}`, path, options);
+    this.name = 'StorageFullError';
+  }
+}
+
 export class InvalidPathError extends StorageError {
   constructor(path: string, reason = 'invalid path') {
     super(`${reason}: ${JSON.stringify(path)}`, path);

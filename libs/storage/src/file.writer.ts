@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { FileWriter } from './driver';
-import { StorageError } from './errors';
+import { StorageError, StorageFullError } from './errors';
 
 type WriterState = 'open' | 'committed' | 'closed' | 'cancelled';
 
@@ -85,5 +85,8 @@ function toError(value: unknown): Error {
 
 function wrap(error: unknown, path: string): StorageError {
   if (error instanceof StorageError) return error;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  // fsync reports a full disk too (delayed allocation): the same typed error as a failed write.
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new StorageFullError(path, { cause: error });
   return new StorageError(`write failed: ${toError(error).message}`, path, { cause: error });
 }

@@ -1,9 +1,13 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InvalidPathError, StorageError } from './errors';
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { InvalidPathError, StorageError, StorageFullError } from './errors';
 import { FilesystemDriver } from './filesystem.driver';
 import { runDriverTestSuite } from './testsuites/driver.testsuite';
+import { mountSmallFilesystem, SmallFilesystem } from './testsuites/small-filesystem';
 import { expectStorageError, MiB, writeChunk } from './testsuites/testsuite.helpers';
 
 /** A scratch directory holding the driver root as `root`, so a test can see anything written beside it. */
@@ -91,5 +95,32 @@ describe('FilesystemDriver', () => {
     const reader = await driver.reader('/f');
     expect(reader.readableHighWaterMark).toBeGreaterThanOrEqual(MiB);
     reader.destroy();
+  });
+});
+
+describe('FilesystemDriver on a full disk (a 1 MiB tmpfs)', () => {
+  let fs: SmallFilesystem;
+  let driver: FilesystemDriver;
+  beforeEach(() => {
+    fs = mountSmallFilesystem(MiB);
+    driver = new FilesystemDriver({ rootDirectory: join(fs.dir, 'root') });
+  });
+  afterEach(() => fs.unmount());
+
+  it('fails a streamed write with StorageFullError, and the writer can still be cancelled', async () => {
+    const writer = await driver.writer('/uploads/a/data', false);
+    const failure = await pipeline(Readable.from([randomBytes(MiB), randomBytes(MiB)]), writer).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(StorageFullError);
+    expect((failure as StorageFullError).path).toBe('/uploads/a/data');
+    await writer.cancel();
+    await expect(driver.stat('/uploads/a/data')).rejects.toThrow('path not found');
+  });
+
+  it('fails putContent with StorageFullError and leaves no temporary file', async () => {
+    await expect(driver.putContent('/big', randomBytes(2 * MiB))).rejects.toBeInstanceOf(StorageFullError);
+    expect(await readdir(join(fs.dir, 'root'))).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { InvalidPathError, PathNotFoundError, StorageError } from './errors';
+import { InvalidPathError, PathNotFoundError, StorageError, StorageFullError } from './errors';
 
 function errorCode(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;
@@ -13,8 +13,15 @@ export function isMissing(error: unknown): boolean {
 function toStorageError(error: unknown, path: string, action: string): StorageError {
   if (error instanceof StorageError) return error;
   if (errorCode(error) === 'ENAMETOOLONG') return new InvalidPathError(path, 'path too long');
+  if (isNoSpace(error)) return new StorageFullError(path, { cause: error });
   const detail = error instanceof Error ? error.message : String(error);
   return new StorageError(`${action} ${path} failed: ${detail}`, path, { cause: error });
+}
+
+/** ENOSPC (the filesystem is full) or EDQUOT (the user's disk quota is). */
+export function isNoSpace(error: unknown): boolean {
+  const code = errorCode(error);
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
 /** Maps an fs error from reading: a missing path, a file under a file, or a directory where a file was asked for. */

@@ -11,6 +11,6 @@ export {
   type RandomAccessFile,
   type StorageDriver,
 } from './driver';
-export { InvalidOffsetError, InvalidPathError, PathNotFoundError, StorageError } from './errors';
+export { InvalidOffsetError, InvalidPathError, PathNotFoundError, StorageError, StorageFullError } from './errors';
 export { FilesystemDriver, type FilesystemDriverOptions } from './filesystem.driver';
 export { InMemoryDriver } from './memory.driver';

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { errorEnvelope, OciErrors, RegistryError } from '@berth/oci';
 import { parseBasicAuth } from './credential.service';
 import { TokenAnswer, TokenIssuerService, TokenRequestError } from './token-issuer.service';
+import { clientAddress } from '../common/client-address';
 
 /**
  * The Docker token endpoint (`realm` of the registry's challenge). GET: Basic credentials or none in
@@ -18,7 +19,7 @@ export class TokenController {
     res.locals.route = '/service/token';
     res.setHeader('Cache-Control', 'no-store');
     const header = req.headers.authorization;
-    const request = { scopes: values(req.query.scope), offline: single(req.query.offline_token) === 'true', clientId: single(req.query.client_id), address: req.socket.remoteAddress ?? '' };
+    const request = { scopes: values(req.query.scope), offline: single(req.query.offline_token) === 'true', clientId: single(req.query.client_id), address: clientAddress(req) };
     try {
       const answer = await this.issuer.basic(header === undefined ? null : parseBasicAuth(header), request);
       res.status(200).json({ token: answer.token, access_token: answer.token, expires_in: answer.expiresIn, issued_at: answer.issuedAt, ...refresh(answer) });
@@ -55,7 +56,7 @@ export class TokenController {
     };
     const grantType = field('grant_type')!;
     const clientId = field('client_id')!;
-    const request = { scopes: values(form.scope), offline: field('access_type', false) === 'offline', clientId, address: req.socket.remoteAddress ?? '' };
+    const request = { scopes: values(form.scope), offline: field('access_type', false) === 'offline', clientId, address: clientAddress(req) };
     switch (grantType) {
       case 'password':
         return this.issuer.password(field('username')!, field('password')!, request);

@@ -32,6 +32,8 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(logLevels).default('info'),
   BERTH_PULL_STATS_FLUSH_SECONDS: z.coerce.number().positive().default(5),
   BERTH_SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().positive().default(25),
+  BERTH_HEADERS_TIMEOUT_SECONDS: z.coerce.number().positive().default(30),
+  BERTH_BODY_IDLE_TIMEOUT_SECONDS: z.coerce.number().positive().default(60),
   BERTH_UPLOAD_MAX_BYTES: z.coerce.number().int().positive().optional(),
   BERTH_IMPORT_MAX_BYTES: z.coerce.number().int().positive().optional(),
   // Same minimum as the password policy in identity/user-policy.ts (code points, not UTF-16 units).
@@ -59,6 +61,12 @@ export interface BerthConfig {
   logLevel: (typeof logLevels)[number];
   pullStatsFlushMs: number;
   shutdownTimeoutMs: number;
+  http: {
+    /** A client must have sent all of a request's headers within this long after it began. */
+    headersTimeoutMs: number;
+    /** A request body that receives no byte for this long (while the server waits for it) is cut off. */
+    bodyIdleTimeoutMs: number;
+  };
   uploadMaxBytes?: number;
   /** The largest archive an import accepts, counted after removing gzip/zstd; undefined means no limit. */
   importMaxBytes?: number;
@@ -108,6 +116,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     logLevel: e.LOG_LEVEL,
     pullStatsFlushMs: e.BERTH_PULL_STATS_FLUSH_SECONDS * 1000,
     shutdownTimeoutMs: e.BERTH_SHUTDOWN_TIMEOUT_SECONDS * 1000,
+    http: {
+      headersTimeoutMs: Math.round(e.BERTH_HEADERS_TIMEOUT_SECONDS * 1000),
+      bodyIdleTimeoutMs: Math.round(e.BERTH_BODY_IDLE_TIMEOUT_SECONDS * 1000),
+    },
     uploadMaxBytes: e.BERTH_UPLOAD_MAX_BYTES,
     importMaxBytes: e.BERTH_IMPORT_MAX_BYTES,
     adminPassword: e.BERTH_ADMIN_PASSWORD,

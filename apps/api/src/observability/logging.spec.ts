@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { createRootLogger, requestLogging } from './logging';
 
 /** A real HTTP server with the logging middleware; lines are captured from the logger's stream. */
@@ -54,6 +55,42 @@ describe('request logging', () => {
     expect(s.lines[0]).toMatchObject({ reqId: id, msg: 'request failed', res: { statusCode: 500 } });
   });
 
+  it('logs a request whose body pipeline failed (Node detaches req.socket then) with the address it came from', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createRootLogger('info', new Writable({ write: (c, _e, d) => (lines.push(JSON.parse(String(c))), d()) }));
+    const middleware = requestLogging(logger);
+    let socketAfterFailure: unknown = 'not reached';
+    // A storage write that fails mid-body, as a full disk does: pipeline() destroys the request and nulls its socket.
+    const failing = () => new Writable({ write: (_c, _e, done) => done(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' })) });
+    const server = http.createServer((req, res) =>
+      middleware(req, res, () => {
+        pipeline(req, failing()).catch(() => {
+          socketAfterFailure = req.socket;
+          res.statusCode = 507;
+          res.end();
+        });
+      }),
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    let client: http.ClientRequest | undefined;
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = (client = http.request({ host: '127.0.0.1', port, method: 'PUT', path: '/upload', headers: { 'content-length': 1 << 20 } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }));
+      req.on('error', reject);
+      req.write(Buffer.alloc(64 * 1024));
+    });
+    const line = await eventually(() => lines.find((l) => l.msg === 'request failed'));
+    client?.destroy();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    expect(status).toBe(507);
+    expect(socketAfterFailure).toBeNull();
+    expect(line).toMatchObject({ req: { method: 'PUT', url: '/upload', remoteAddress: '127.0.0.1' } });
+  });
+
   it('redacts secrets passed in objects by mistake', async () => {
     const lines: string[] = [];
     const logger = createRootLogger('info', new Writable({ write: (c, _e, d) => (lines.push(String(c)), d()) }));
@@ -61,3 +98,12 @@ describe('request logging', () => {
     expect(lines.join('')).not.toContain('hunter2');
   });
 });
+
+async function eventually<T>(find: () => T | undefined): Promise<T> {
+  for (let i = 0; i < 500; i++) {
+    const found = find();
+    if (found !== undefined) return found;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('never happened');
+}

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerService } from '@nestjs/common';
 import pino, { Logger as Pino } from 'pino';
+import { rememberClientAddress } from '../common/client-address';
 import type { BerthConfig } from '../config/config';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -42,6 +43,8 @@ export function requestLogging(logger: Pino) {
     const given = req.headers['x-request-id'];
     const reqId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     req.id = reqId;
+    // Taken now: by the time the response closes, a failed body pipeline may have detached req.socket.
+    const remoteAddress = rememberClientAddress(req);
     res.setHeader('X-Request-Id', reqId);
     const started = performance.now();
     if (completion || logger.isLevelEnabled('error')) {
@@ -51,7 +54,7 @@ export function requestLogging(logger: Pino) {
         if (status < 500 && (!completion || url === '/healthz' || url === '/metrics')) return;
         const line = {
           reqId,
-          req: { id: reqId, method: req.method, url: url.split('?')[0], remoteAddress: req.socket.remoteAddress, userAgent: req.headers['user-agent'] },
+          req: { id: reqId, method: req.method, url: url.split('?')[0], remoteAddress, userAgent: req.headers['user-agent'] },
           res: { statusCode: status },
           responseTime: Math.round(performance.now() - started),
         };

@@ -3,7 +3,7 @@ import { OciErrors, projectOf } from '@berth/oci';
 import { formatBytes } from '../common/bytes';
 import { Queryable } from '../database/queryable';
 
-interface QuotaRow {
+export interface QuotaRow {
   id: string;
   name: string;
   quota: number | null;
@@ -54,6 +54,46 @@ export class ProjectQuota {
     );
     const row = rows[0];
     if (row && row.quota !== null && row.added > 0 && row.used + row.added > row.quota) throw overQuota(row, row.added);
+  }
+
+  /** Whether the repository's project has a quota at all: most have none, and then uploads need no reservation. */
+  async hasQuota(repository: string, db: Queryable): Promise<boolean> {
+    const rows = await db.query(`SELECT 1 FROM project WHERE name = $1 AND quota_bytes IS NOT NULL`, [projectOf(repository)]);
+    return rows.length > 0;
+  }
+
+  /**
+   * Before bytes are written into an upload session: locks the project row when the project has a quota
+   * (so two sessions cannot both be granted its last bytes) and returns its quota and usage; undefined
+   * when it has none. The caller adds what open sessions hold, in the same transaction.
+   */
+  async lockForUpload(repository: string, db: Queryable): Promise<QuotaRow | undefined> {
+    const rows: QuotaRow[] = await db.query(
+      `SELECT id::text AS id, name, quota_bytes::float8 AS quota, used_bytes::float8 AS used FROM project WHERE name = $1 AND quota_bytes IS NOT NULL FOR NO KEY UPDATE`,
+      [projectOf(repository)],
+    );
+    return rows[0];
+  }
+
+  /** The size of `digest` when the repository's project already counts that blob: an upload of it costs the quota nothing. */
+  async countedBlobSize(repository: string, digest: string, db: Queryable): Promise<number | undefined> {
+    const rows: { size: number }[] = await db.query(
+      `SELECT b.size::float8 AS size FROM project p JOIN project_blob pb ON pb.project_id = p.id JOIN blob b ON b.digest = pb.digest
+       WHERE p.name = $1 AND pb.digest = $2`,
+      [projectOf(repository), digest],
+    );
+    return rows[0]?.size;
+  }
+
+  /** The refusal of an upload that needs `needed` more bytes than its project has left once open sessions are counted. */
+  uploadRefused(project: QuotaRow, heldByUploads: number, needed: number): Error {
+    const quota = project.quota ?? 0;
+    const left = Math.max(0, quota - project.used - heldByUploads);
+    if (heldByUploads === 0) return overQuota(project, needed);
+    return OciErrors.denied(
+      `project ${project.name} is over its storage quota: this push needs ${formatBytes(needed)} more, ${formatBytes(left)} of ${formatBytes(quota)} is left (${formatBytes(heldByUploads)} more is held by uploads in progress)`,
+      { project: project.name, quotaBytes: quota, usedBytes: project.used, uploadingBytes: heldByUploads, neededBytes: needed },
+    );
   }
 }
 

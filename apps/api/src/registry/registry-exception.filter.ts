@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { errorEnvelope, isRegistryError, OciErrors, RegistryError } from '@berth/oci';
+import { StorageFullError } from '@berth/storage';
 import { isClientDisconnect } from '../common/client-disconnect';
 
 /**
@@ -26,6 +27,11 @@ export class RegistryExceptionFilter implements ExceptionFilter {
     } else if (isClientDisconnect(exception)) {
       res.destroy();
       return;
+    } else if (exception instanceof StorageFullError) {
+      // The operator's problem, not a bug: one clear line to alert on, and a message the client can show.
+      const requestId = String((req as Request & { id?: string }).id ?? '');
+      this.logger.error({ msg: 'storage is full: a write was refused and its partial data removed', path: exception.path, requestId });
+      error = OciErrors.storageFull(undefined, { requestId });
     } else {
       const requestId = String((req as Request & { id?: string }).id ?? '');
       this.logger.error({ msg: 'unhandled registry error', err: exception, requestId });

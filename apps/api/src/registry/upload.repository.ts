@@ -33,6 +33,25 @@ export class UploadRepository {
     await this.dataSource.query('UPDATE upload SET updated_at = now() WHERE id = $1', [id]);
   }
 
+  /** What the project's other open sessions hold and may still write: they count against its quota. */
+  async heldInProject(project: string, exceptId: string, db: Queryable): Promise<number> {
+    const rows = await db.query(
+      `SELECT COALESCE(sum(size + reserved_bytes), 0)::float8 AS held FROM upload WHERE split_part(repository_name, '/', 1) = $1 AND id <> $2`,
+      [project, exceptId],
+    );
+    return rows[0].held;
+  }
+
+  /** The session holds `size` bytes and a request writing into it may add up to `reserved` more. */
+  async reserve(id: string, size: number, reserved: number, db: Queryable): Promise<void> {
+    await db.query('UPDATE upload SET size = $2, reserved_bytes = $3 WHERE id = $1', [id, size, reserved]);
+  }
+
+  /** After a request wrote into the session: its size, no reservation left, and the idle clock restarted. */
+  async settle(id: string, size: number): Promise<void> {
+    await this.dataSource.query('UPDATE upload SET size = $2, reserved_bytes = 0, updated_at = now() WHERE id = $1', [id, size]);
+  }
+
   async delete(id: string, db: Queryable = this.dataSource): Promise<boolean> {
     const rows = await db.query('DELETE FROM upload WHERE id = $1 RETURNING id', [id]);
     return returnedRows(rows).length > 0;

@@ -3,8 +3,8 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { OciErrors, parseDigest } from '@berth/oci';
-import { PathNotFoundError, StorageDriver } from '@berth/storage';
+import { isRegistryError, OciErrors, parseDigest } from '@berth/oci';
+import { PathNotFoundError, StorageDriver, StorageFullError } from '@berth/storage';
 import { KeyedMutex } from '../common/keyed-mutex';
 import { BERTH_CONFIG, BerthConfig } from '../config/config';
 import { STORAGE_DRIVER } from '../storage/storage.module';
@@ -13,6 +13,7 @@ import { BlobRepository } from './blob.repository';
 import { CatalogRepository } from './catalog.repository';
 import { ByteRange } from './http/ranges';
 import { ProjectQuota } from './project-quota';
+import { UploadReservation } from './upload-reservation';
 import { UploadRepository } from './upload.repository';
 
 export interface UploadState {
@@ -105,8 +106,7 @@ export class UploadService {
           throw OciErrors.blobUploadInvalid('Content-Length does not match Content-Range');
         }
       }
-      const newSize = await this.write(id, size, body, false);
-      await this.uploads.touch(id);
+      const newSize = await this.dropWhenFull(id, () => this.write(name, id, size, body, false));
       return { id, name, size: newSize };
     });
   }
@@ -115,26 +115,41 @@ export class UploadService {
   async complete(name: string, id: string, digest: string, body?: UploadBody): Promise<CommittedBlob> {
     const expected = parseDigest(digest);
     await this.requireSession(name, id);
-    return this.locks.run(id, async () => {
-      let size = await this.storedSize(id);
-      if (body) size = await this.write(id, size, body, true);
-      else if (size > 0) await (await this.storage.writer(BlobLayout.uploadData(id), true)).commit();
-      const actual = await this.digestOf(id, size, expected.algorithm);
-      if (actual !== expected.digest) {
-        await this.discard(id);
-        throw OciErrors.digestInvalid(`uploaded content has digest ${actual}, not ${expected.digest}`, { expected: expected.digest, actual, size });
-      }
-      try {
-        await this.quota.checkBlob(name, expected.digest, size, this.dataSource);
-      } catch (err) {
-        await this.discard(id);
-        throw err;
-      }
-      await this.recordAndPlace(name, { digest: expected.digest, size }, BlobLayout.uploadData(id), (tx) => this.uploads.delete(id, tx));
-      this.hashes.delete(id);
-      await this.storage.delete(BlobLayout.uploadDir(id)).catch(ignoreNotFound);
-      return { digest: expected.digest, size };
-    });
+    return this.locks.run(id, () => this.dropWhenFull(id, () => this.completeLocked(name, id, expected, body)));
+  }
+
+  private async completeLocked(name: string, id: string, expected: { digest: string; algorithm: string }, body?: UploadBody): Promise<CommittedBlob> {
+    let size = await this.storedSize(id);
+    if (body) size = await this.write(name, id, size, body, true, expected.digest);
+    else if (size > 0) await (await this.storage.writer(BlobLayout.uploadData(id), true)).commit();
+    const actual = await this.digestOf(id, size, expected.algorithm);
+    if (actual !== expected.digest) {
+      await this.discard(id);
+      throw OciErrors.digestInvalid(`uploaded content has digest ${actual}, not ${expected.digest}`, { expected: expected.digest, actual, size });
+    }
+    try {
+      await this.quota.checkBlob(name, expected.digest, size, this.dataSource);
+    } catch (err) {
+      await this.discard(id);
+      throw err;
+    }
+    await this.recordAndPlace(name, { digest: expected.digest, size }, BlobLayout.uploadData(id), (tx) => this.uploads.delete(id, tx));
+    this.hashes.delete(id);
+    await this.storage.delete(BlobLayout.uploadDir(id)).catch(ignoreNotFound);
+    return { digest: expected.digest, size };
+  }
+
+  /**
+   * A full disk ends the session: what it holds is removed at once (the space is what is missing, and a
+   * half-written upload kept until GC would fail the next push too), and the client starts again later.
+   */
+  private async dropWhenFull<T>(id: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof StorageFullError) await this.discard(id);
+      throw err;
+    }
   }
 
   /**
@@ -193,33 +208,51 @@ export class UploadService {
   }
 
   /**
-   * Streams a body onto the upload, hashing as it goes. On an interrupted body the bytes that reached
-   * storage stay (the client can read the offset and resume) and the cached hash is dropped.
+   * Streams a body onto the upload, hashing as it goes, within what the project's quota leaves
+   * (UploadReservation). On an interrupted body the bytes that reached storage stay (the client can read
+   * the offset and resume) and the cached hash is dropped; a body refused for the quota drops the session.
    */
-  private async write(id: string, size: number, body: UploadBody, fsync: boolean): Promise<number> {
+  private async write(name: string, id: string, size: number, body: UploadBody, fsync: boolean, digest?: string): Promise<number> {
     const max = this.config.uploadMaxBytes;
     const tooLarge = () => OciErrors.sizeInvalid(`blob exceeds the ${max}-byte limit of this registry`, undefined, { status: 413 });
     if (max !== undefined && size + (body.length ?? 0) > max) throw tooLarge();
+    const reservation = await this.reserve(name, id, size, body.length, digest);
     const state = await this.hashAt(id, size);
     const writer = await this.storage.writer(BlobLayout.uploadData(id), true);
     body.stream.on('data', (chunk: Buffer) => state.hash.update(chunk));
     try {
+      const stages: NodeJS.ReadWriteStream[] = [];
       // A body without Content-Length could not be checked above: cap it as it streams.
-      if (max !== undefined && body.length === undefined) await pipeline(body.stream, byteLimit(max - size, tooLarge), writer);
-      else await pipeline(body.stream, writer);
+      if (max !== undefined && body.length === undefined) stages.push(byteLimit(max - size, tooLarge));
+      if (reservation) stages.push(reservation.gate());
+      await pipeline([body.stream, ...stages, writer]);
     } catch (err) {
       this.hashes.delete(id);
       await writer.close().catch(() => undefined);
+      if (reservation?.refusal) await this.discard(id);
+      // The body's own failure is what the client must hear; a failed bookkeeping update only over-counts until the next request.
+      else await this.uploads.settle(id, writer.size).catch(() => undefined);
       throw err;
     }
     if (fsync) await writer.commit();
     else await writer.close();
     state.offset = writer.size;
+    await this.uploads.settle(id, writer.size);
     if (body.length !== undefined && writer.size - size !== body.length) {
       this.hashes.delete(id);
       throw OciErrors.blobUploadInvalid(`received ${writer.size - size} bytes but Content-Length said ${body.length}`);
     }
     return writer.size;
+  }
+
+  /** Reserves the body's bytes against the project's quota; a body that cannot fit drops the session (nothing of a refused push is kept). */
+  private async reserve(name: string, id: string, size: number, length?: number, digest?: string): Promise<UploadReservation | undefined> {
+    try {
+      return await UploadReservation.open({ dataSource: this.dataSource, quota: this.quota, uploads: this.uploads }, name, id, size, length, digest);
+    } catch (err) {
+      if (isRegistryError(err)) await this.discard(id);
+      throw err;
+    }
   }
 
   /** The running hash for an upload at `size`; re-read from storage after a restart or on another replica. */
@@ -268,19 +301,16 @@ export class UploadService {
 }
 
 /**
- * Passes at most `room` bytes. Past that it reads and drops the rest, so the connection stays usable
- * for the error response, and fails once the body has ended.
+ * Passes at most `room` bytes and fails at the first byte past them: the body is not read to its end (it
+ * may never end), and the connection guard answers with `Connection: close` and closes it after the error.
  */
 function byteLimit(room: number, error: () => Error): Transform {
   let seen = 0;
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
-      const fits = seen + chunk.length <= room;
       seen += chunk.length;
-      callback(null, fits ? chunk : undefined);
-    },
-    flush(callback) {
-      callback(seen > room ? error() : null);
+      if (seen > room) return callback(error());
+      callback(null, chunk);
     },
   });
 }

@@ -7,6 +7,7 @@ import { PrincipalDirectory } from '../auth/principal-directory';
 import { TokenService } from '../auth/token.service';
 import { BERTH_CONFIG, BerthConfig } from '../config/config';
 import { publicBase } from '../config/public-url';
+import { clientAddress } from '../common/client-address';
 
 export const SEARCH_PRINCIPAL = Symbol('berth.searchPrincipal');
 
@@ -41,7 +42,7 @@ export class DockerSearchAuthGuard implements CanActivate {
       return true;
     }
     const basic = parseBasicAuth(authorization);
-    const result = basic ? await this.credentials.authenticate(basic.username, basic.secret, req.socket.remoteAddress ?? '', { cached: true }) : undefined;
+    const result = basic ? await this.credentials.authenticate(basic.username, basic.secret, clientAddress(req), { cached: true }) : undefined;
     if (result?.ok) {
       req[SEARCH_PRINCIPAL] = result.principal;
       return true;

@@ -99,12 +99,17 @@ export class ArchiveReader {
 
   async read(body: Readable): Promise<ReadArchive> {
     const extract = tar.extract();
+    // The entry's own error: the pipeline may only see tar-stream's destroy, as "Premature close", before the
+    // entry has failed (a full disk while staging a member did), so the failed entry is awaited and preferred.
+    let entryError: unknown;
+    let entryWork: Promise<void> | undefined;
     extract.on('entry', (header, stream, next) => {
       // A failed entry destroys the parser, which destroys the entry's stream with the same error: reported once, by the pipeline.
       stream.on('error', () => undefined);
-      this.entry(header, stream).then(
+      entryWork = this.entry(header, stream).then(
         () => next(),
         (err: unknown) => {
+          entryError ??= err;
           stream.resume();
           next(err as Error);
         },
@@ -113,7 +118,8 @@ export class ArchiveReader {
     try {
       await pipeline(this.source(body), this.unwrap.bind(this), this.measure.bind(this), this.checkTar.bind(this), extract);
     } catch (err) {
-      throw this.explain(err);
+      await entryWork;
+      throw this.explain(entryError ?? err);
     }
     return { contents: { members: this.members, links: this.links }, wrapping: this.wrapping };
   }

@@ -91,6 +91,9 @@ export class MemberStager {
 
   private async openSink(content: ContentKind, path: string): Promise<Sink> {
     const writer = await this.storage.writer(path, false);
+    // A failed write (a full disk) is seen through `errored` at the next write or at commit; without a
+    // listener its 'error' event, emitted between two writes, would be an uncaught exception.
+    writer.on('error', () => undefined);
     if (content === 'tar') return new CompressingSink(writer);
     if (content === 'gzip' || content === 'zstd') return new DecompressingTapSink(writer, content);
     return new PlainSink(writer);

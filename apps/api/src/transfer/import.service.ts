@@ -13,7 +13,7 @@ import {
   readUserTarget,
   RegistryError,
 } from '@berth/oci';
-import { PathNotFoundError, StorageDriver } from '@berth/storage';
+import { PathNotFoundError, StorageDriver, StorageFullError } from '@berth/storage';
 import type { ProjectAccessRow } from '../access/access.repository';
 import { type Actor, principalName } from '../access/principal';
 import { actorOf, AuditService } from '../audit/audit.service';
@@ -128,8 +128,9 @@ export class ImportService implements OnModuleInit, OnApplicationShutdown {
       if (!waiting) this.launch(id, project, actor, upload.address, staged, targets);
     } catch (err) {
       await progress.stop();
-      // Answered at once, even while the client is still sending: Node's server reads and drops the rest
-      // of the body after the response, so the client learns early and the connection stays usable.
+      // Answered at once, even while the client is still sending: the connection guard (common/connection-guard.ts)
+      // then reads and drops the rest of the body for a moment and closes the connection, so the client learns early
+      // and is never left blocked on a body nobody reads.
       await this.fail(id, project, actor, upload.address, err, reader.bytesRead);
     }
   }
@@ -252,6 +253,10 @@ export class ImportService implements OnModuleInit, OnApplicationShutdown {
   private reasonOf(err: unknown, id: string): string {
     if (err instanceof ArchiveError || err instanceof UploadInterruptedError || err instanceof PartialImportError) return err.message;
     if (err instanceof RegistryError || isDomainError(err)) return err.message;
+    if (err instanceof StorageFullError) {
+      this.logger.error({ msg: `import ${id} failed: storage is full`, path: err.path });
+      return 'the registry storage is full: nothing of this archive was kept; import it again once an administrator has freed space';
+    }
     this.logger.error({ msg: `import ${id} failed`, err });
     return `internal error while importing; the server log has the details (import ${id})`;
   }
