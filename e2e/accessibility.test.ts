@@ -1,0 +1,116 @@
+/**
+ * Every console page checked by axe-core (WCAG 2.x A and AA rules, the same engine as the browsers'
+ * Lighthouse audits): as an administrator and anonymously, in English and in Chinese. Any violation fails,
+ * with the rule, the elements and axe's own explanation in the message.
+ */
+import fs from 'node:fs/promises';
+import { Browser, Page } from 'playwright-core';
+import { startTestBerth, TEST_ADMIN_PASSWORD, TestBerth } from '../test/support/test-berth';
+import { launchBrowser, newVisitor, requireCjkFonts, Visitor } from './support/browser';
+import { byTest, Locale, settle, signIn } from './support/console';
+import { adminApi, TwoPlatformImage, Workspace } from './support/registry';
+
+const PROJECT = 'open';
+const REPO = 'web';
+const REPOSITORY_URL = `/projects/${PROJECT}/repositories/${REPO}`;
+const README = ['# Web', '', 'The **storefront**.', '', '| tag | what |', '|---|---|', '| latest | newest build |'].join('\n');
+
+/** Pages an anonymous visitor can open (a public project's too). */
+const PUBLIC_PAGES = ['/', '/login', '/projects', `/projects/${PROJECT}`, REPOSITORY_URL, `${REPOSITORY_URL}/-/tags`, `${REPOSITORY_URL}/-/artifacts/1.0`, '/no/such/page'];
+/** Pages that need a signed-in administrator. */
+const ADMIN_PAGES = [
+  `/projects/${PROJECT}/members`,
+  `/projects/${PROJECT}/robots`,
+  `/projects/${PROJECT}/settings`,
+  `/projects/${PROJECT}/audit`,
+  `/projects/${PROJECT}/retention`,
+  `/projects/${PROJECT}/immutability`,
+  '/admin/users',
+  '/admin/robots',
+  '/admin/settings',
+  '/admin/audit',
+  '/admin/gc',
+  '/account',
+];
+
+interface Violation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[]; failureSummary?: string }[];
+}
+
+describe('accessibility of every console page (axe-core)', () => {
+  let berth: TestBerth;
+  let browser: Browser;
+  let workspace: Workspace;
+  let image: TwoPlatformImage;
+  let axeSource: string;
+  const visitors: Visitor[] = [];
+
+  beforeAll(async () => {
+    requireCjkFonts();
+    axeSource = await fs.readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
+    workspace = await Workspace.create();
+    browser = await launchBrowser();
+    [berth, image] = await Promise.all([startTestBerth(), workspace.buildTwoPlatformImage()]);
+    await adminApi(berth, 'POST', '/api/v1/projects', { name: PROJECT, public: true, description: 'An open project' });
+    await workspace.push(berth, image, `${PROJECT}/${REPO}:1.0`, 'admin', TEST_ADMIN_PASSWORD);
+    await adminApi(berth, 'PATCH', `/api/v1/projects/${PROJECT}/repositories/${REPO}`, { description: README });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await berth?.close();
+    await workspace?.remove();
+  });
+
+  afterEach(() => {
+    expect(visitors.splice(0).flatMap((v) => v.errors)).toEqual([]);
+  });
+
+  async function visit(locale: Locale): Promise<Page> {
+    const visitor = await newVisitor(browser, berth.url, { locale: locale === 'zh-CN' ? 'zh-CN' : 'en-US' });
+    visitors.push(visitor);
+    return visitor.page;
+  }
+
+  /** axe's violations on the page as it stands, in a form that names what to fix. */
+  async function violations(page: Page): Promise<string[]> {
+    await page.addScriptTag({ content: axeSource });
+    const found = await page.evaluate(async () => {
+      const axe = (window as unknown as { axe: { run(context: Document, options: unknown): Promise<{ violations: Violation[] }> } }).axe;
+      const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] }, resultTypes: ['violations'] });
+      return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) }));
+    });
+    return found.map((v) => `${v.id} (${v.impact}): ${v.help}\n${v.nodes.map((n) => `  ${n.target.join(' ')}: ${(n.failureSummary ?? '').replace(/\s+/g, ' ')}`).join('\n')}`);
+  }
+
+  async function check(page: Page, url: string, locale: Locale): Promise<string[]> {
+    await page.goto(url);
+    await page.locator(`html[lang="${locale}"]`).waitFor({ state: 'attached' });
+    await byTest(page, 'locale').waitFor();
+    await settle(page);
+    return (await violations(page)).map((v) => `${locale} ${url}: ${v}`);
+  }
+
+  for (const locale of ['en', 'zh-CN'] as const) {
+    it(`finds no violation on the pages an anonymous visitor sees (${locale})`, async () => {
+      const page = await visit(locale);
+      const found: string[] = [];
+      for (const url of PUBLIC_PAGES) found.push(...(await check(page, url, locale)));
+      // The platform image inside the index, and the sign-up page when open.
+      found.push(...(await check(page, `${REPOSITORY_URL}/-/artifacts/${image.platforms.amd64}`, locale)));
+      expect(found).toEqual([]);
+    }, 180_000);
+
+    it(`finds no violation on any page an administrator sees (${locale})`, async () => {
+      const page = await visit(locale);
+      await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
+      const found: string[] = [];
+      for (const url of [...PUBLIC_PAGES.filter((u) => u !== '/login'), ...ADMIN_PAGES]) found.push(...(await check(page, url, locale)));
+      found.push(...(await check(page, `${REPOSITORY_URL}/-/artifacts/${image.platforms.arm64}`, locale)));
+      expect(found).toEqual([]);
+    }, 300_000);
+  }
+});
