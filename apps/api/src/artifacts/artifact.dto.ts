@@ -100,6 +100,21 @@ export const ImageConfigView = z.object({
   history: z.array(z.object({ created: z.string().optional(), createdBy: z.string().optional(), comment: z.string().optional(), emptyLayer: z.boolean() })),
 });
 
+/** A Helm chart's Chart.yaml, as `helm push` stores it in the config. */
+export const HelmChartView = z.object({
+  name: z.string().optional(),
+  version: z.string().optional(),
+  appVersion: z.string().optional(),
+  description: z.string().optional(),
+  apiVersion: z.string().optional(),
+  type: z.string().optional(),
+  kubeVersion: z.string().optional(),
+  home: z.string().optional(),
+  icon: z.string().optional(),
+  deprecated: z.boolean().optional(),
+  keywords: z.array(z.string()),
+});
+
 export const ArtifactTag = z.object({
   name: z.string(),
   pushedAt: z.date(),
@@ -145,6 +160,8 @@ export const ArtifactDetail = ArtifactSummary.extend({
   manifest: z.unknown(),
   config: ImageConfigView.nullable(),
   configDigest: z.string().nullable(),
+  /** Set for Helm charts: what their config (Chart.yaml) says. */
+  chart: HelmChartView.nullable(),
   layers: z.array(ArtifactLayer),
   annotations: z.record(z.string(), z.string()),
   tagDetails: z.array(ArtifactTag),

@@ -6,6 +6,7 @@ import {
   isValidTag,
   parseManifest,
   parseTag,
+  type HelmChartSummary,
   type ImageConfigSummary,
   type ParsedManifest,
 } from '@berth/oci';
@@ -19,7 +20,7 @@ import { offsetOf } from '../common/paging';
 import { inTransaction } from '../database/queryable';
 import { immutableTagError, ImmutabilityService } from '../policies/immutability.service';
 import { ProjectAccessService } from '../projects/project-access.service';
-import { readImageConfig } from '../registry/image-config';
+import { readHelmChartConfig, readImageConfig } from '../registry/image-config';
 import { CatalogRepository } from '../registry/catalog.repository';
 import { ManifestRepository } from '../registry/manifest.repository';
 import { RegistryChangeFeed } from '../registry/registry-change-feed';
@@ -69,11 +70,12 @@ export class ArtifactService {
     const row = await this.artifacts.find(repository.id, referenceOf(reference));
     if (!row) throw artifactNotFound(repository.name, reference);
     const manifest = parseStored(row.content, row.mediaType);
-    const [tagDetails, parents, referrers, config, deletion] = await Promise.all([
+    const [tagDetails, parents, referrers, config, chart, deletion] = await Promise.all([
       this.artifacts.tagDetails(row.id),
       this.artifacts.parents(repository.id, row.digest),
       this.artifacts.referrers(repository.id, row.digest),
       this.configOf(manifest),
+      row.kind === 'helm-chart' ? this.chartOf(manifest) : null,
       this.artifacts.deletionSet(repository.id, row, this.dataSource),
     ]);
     const freeableBytes = await this.artifacts.freeableBytes(deletion.map((d) => d.id));
@@ -87,6 +89,7 @@ export class ArtifactService {
       manifest: manifest?.raw ?? null,
       config,
       configDigest: row.configDigest,
+      chart,
       layers: (manifest?.layers ?? []).map((d) => ({ digest: d.digest, mediaType: d.mediaType, size: d.size, annotations: d.annotations ?? {} })),
       annotations: row.annotations ?? {},
       tagDetails,
@@ -233,6 +236,17 @@ export class ArtifactService {
     const id = isValidRepositoryName(name) ? (await this.catalog.findByName(name))?.id : undefined;
     if (!id) throw DomainError.notFound(`repository "${name.slice(0, 512)}" not found`);
     return { project, name, id };
+  }
+
+  /** A Helm chart's Chart.yaml from its config blob; null when it cannot be read. */
+  private async chartOf(manifest: ParsedManifest | undefined): Promise<HelmChartSummary | null> {
+    try {
+      return await readHelmChartConfig(this.storage, manifest?.config, MAX_CONFIG_BYTES);
+    } catch (err) {
+      if (!(err instanceof PathNotFoundError)) throw err;
+      this.logger.warn(`chart config blob ${manifest?.config?.digest} is recorded but missing from storage`);
+      return null;
+    }
   }
 
   /** The image config's summary, read from storage; null for non-images or when it cannot be read. */

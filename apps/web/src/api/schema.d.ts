@@ -1042,6 +1042,19 @@ export interface components {
                 }[];
             } | null;
             configDigest: string | null;
+            chart: {
+                name?: string;
+                version?: string;
+                appVersion?: string;
+                description?: string;
+                apiVersion?: string;
+                type?: string;
+                kubeVersion?: string;
+                home?: string;
+                icon?: string;
+                deprecated?: boolean;
+                keywords: string[];
+            } | null;
             layers: {
                 digest: string;
                 mediaType: string;
