@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs/promises';
 import { Browser, Page } from 'playwright-core';
+import { json, ociImage, RegistryClient } from '../test/support/registry-client';
 import { startTestBerth, TEST_ADMIN_PASSWORD, TestBerth } from '../test/support/test-berth';
 import { launchBrowser, newVisitor, requireCjkFonts, Visitor } from './support/browser';
 import { byTest, Locale, settle, signIn } from './support/console';
@@ -16,7 +17,8 @@ const REPOSITORY_URL = `/projects/${PROJECT}/repositories/${REPO}`;
 const README = ['# Web', '', 'The **storefront**.', '', '| tag | what |', '|---|---|', '| latest | newest build |'].join('\n');
 
 /** Pages an anonymous visitor can open (a public project's too). */
-const PUBLIC_PAGES = ['/', '/login', '/projects', `/projects/${PROJECT}`, REPOSITORY_URL, `${REPOSITORY_URL}/-/tags`, `${REPOSITORY_URL}/-/artifacts/1.0`, '/no/such/page'];
+const CHART_URL = `/projects/${PROJECT}/repositories/charts/web/-/artifacts/0.1.0`;
+const PUBLIC_PAGES = ['/', '/login', '/projects', `/projects/${PROJECT}`, REPOSITORY_URL, `${REPOSITORY_URL}/-/tags`, `${REPOSITORY_URL}/-/artifacts/1.0`, CHART_URL, '/no/such/page'];
 /** Pages that need a signed-in administrator. */
 const ADMIN_PAGES = [
   `/projects/${PROJECT}/members`,
@@ -57,6 +59,11 @@ describe('accessibility of every console page (axe-core)', () => {
     await adminApi(berth, 'POST', '/api/v1/projects', { name: PROJECT, public: true, description: 'An open project' });
     await workspace.push(berth, image, `${PROJECT}/${REPO}:1.0`, 'admin', TEST_ADMIN_PASSWORD);
     await adminApi(berth, 'PATCH', `/api/v1/projects/${PROJECT}/repositories/${REPO}`, { description: README });
+    // A Helm chart as `helm push` stores it: its page shows the chart and helm/oras pull commands.
+    const registry = new RegistryClient(berth.url);
+    const config = await registry.pushBlob(`${PROJECT}/charts/web`, json({ apiVersion: 'v2', name: 'web', version: '0.1.0', appVersion: '1.25.3', description: 'The storefront chart' }), 'application/vnd.cncf.helm.config.v1+json');
+    const chart = await registry.pushBlob(`${PROJECT}/charts/web`, Buffer.from('not really a tarball'), 'application/vnd.cncf.helm.chart.content.v1.tar+gzip');
+    await registry.pushManifest(`${PROJECT}/charts/web`, '0.1.0', ociImage({ config, layers: [chart] }));
   }, 120_000);
 
   afterAll(async () => {
@@ -99,7 +106,7 @@ describe('accessibility of every console page (axe-core)', () => {
       const page = await visit(locale);
       const found: string[] = [];
       for (const url of PUBLIC_PAGES) found.push(...(await check(page, url, locale)));
-      // The platform image inside the index, and the sign-up page when open.
+      // The platform image inside the index.
       found.push(...(await check(page, `${REPOSITORY_URL}/-/artifacts/${image.platforms.amd64}`, locale)));
       expect(found).toEqual([]);
     }, 180_000);

@@ -119,7 +119,7 @@ describe('RepositoryTags', () => {
     expect(row.get('[data-test=tag-link]').attributes('href')).toBe('/projects/library/repositories/app/api/-/artifacts/sha256:one');
     expect(row.get('[data-test=tag-pull-tag]').attributes('title')).toBe(`docker pull ${window.location.host}/library/app/api:latest`);
     expect(row.get('[data-test=tag-pull-digest]').attributes('title')).toMatch(/library\/app\/api@sha256:one$/);
-    expect(row.get('[data-test=tag-pull-tag]').attributes('aria-label')).toBe('Copy the pull command for latest');
+    expect(row.get('[data-test=tag-pull-tag]').attributes('aria-label')).toBe('By tag: copy the pull command for latest');
   });
 
   it('has no selection or delete without the delete permission', async () => {
@@ -143,7 +143,7 @@ describe('RepositoryTags', () => {
     const dialog = document.body.querySelector('.el-dialog');
     expect(dialog?.textContent).toContain('Delete 3 tags?');
     expect(dialog?.textContent).toContain('You are deleting 3 tags.');
-    expect(dialog?.textContent).toContain('1 image is left without a tag: up to 3 MB');
+    expect(dialog?.textContent).toContain('1 image is left without a tag: up to 3 MiB');
     del.mockResolvedValue(undefined);
     (document.body.querySelector('[data-test=confirm-delete]') as HTMLButtonElement).click();
     await flushPromises();

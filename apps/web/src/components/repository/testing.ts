@@ -65,6 +65,7 @@ export function artifactDetail(extra: Partial<ArtifactDetail> = {}): ArtifactDet
     manifest: {},
     config: null,
     configDigest: null,
+    chart: null,
     layers: [],
     annotations: {},
     tagDetails: [{ name: '1.0', pushedAt: '2026-01-01T00:00:00Z', lastPulledAt: null, pullCount: 0, moving: false }],

@@ -230,7 +230,7 @@ describe('ImportArchiveDialog', () => {
     expect(opened).toHaveBeenCalledTimes(2);
 
     await pick(wrapper, archive());
-    expect(wrapper.get('[data-test="import-file-name"]').text()).toBe('app.tar（2.93 KB）');
+    expect(wrapper.get('[data-test="import-file-name"]').text()).toBe('app.tar（2.93 KiB）');
     expect(wrapper.get('[data-test="import-choose"]').text()).toBe('更换文件');
     i18n.global.locale.value = 'en';
   });
