@@ -18,7 +18,7 @@ const README = ['# Web', '', 'The **storefront**.', '', '| tag | what |', '|---|
 
 /** Pages an anonymous visitor can open (a public project's too). */
 const CHART_URL = `/projects/${PROJECT}/repositories/charts/web/-/artifacts/0.1.0`;
-const PUBLIC_PAGES = ['/', '/login', '/projects', `/projects/${PROJECT}`, REPOSITORY_URL, `${REPOSITORY_URL}/-/tags`, `${REPOSITORY_URL}/-/artifacts/1.0`, CHART_URL, '/no/such/page'];
+const PUBLIC_PAGES = ['/', '/login', '/signup', '/projects', `/projects/${PROJECT}`, REPOSITORY_URL, `${REPOSITORY_URL}/-/tags`, `${REPOSITORY_URL}/-/artifacts/1.0`, CHART_URL, '/no/such/page'];
 /** Pages that need a signed-in administrator. */
 const ADMIN_PAGES = [
   `/projects/${PROJECT}/members`,
@@ -56,6 +56,8 @@ describe('accessibility of every console page (axe-core)', () => {
     workspace = await Workspace.create();
     browser = await launchBrowser();
     [berth, image] = await Promise.all([startTestBerth(), workspace.buildTwoPlatformImage()]);
+    // Self-registration on, so the sign-up page shows its form.
+    await adminApi(berth, 'PATCH', '/api/v1/settings', { self_registration: true, project_creation: 'admins' });
     await adminApi(berth, 'POST', '/api/v1/projects', { name: PROJECT, public: true, description: 'An open project' });
     await workspace.push(berth, image, `${PROJECT}/${REPO}:1.0`, 'admin', TEST_ADMIN_PASSWORD);
     await adminApi(berth, 'PATCH', `/api/v1/projects/${PROJECT}/repositories/${REPO}`, { description: README });
@@ -115,7 +117,7 @@ describe('accessibility of every console page (axe-core)', () => {
       const page = await visit(locale);
       await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
       const found: string[] = [];
-      for (const url of [...PUBLIC_PAGES.filter((u) => u !== '/login'), ...ADMIN_PAGES]) found.push(...(await check(page, url, locale)));
+      for (const url of [...PUBLIC_PAGES.filter((u) => u !== '/login' && u !== '/signup'), ...ADMIN_PAGES]) found.push(...(await check(page, url, locale)));
       found.push(...(await check(page, `${REPOSITORY_URL}/-/artifacts/${image.platforms.arm64}`, locale)));
       expect(found).toEqual([]);
     }, 300_000);

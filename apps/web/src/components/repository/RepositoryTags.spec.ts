@@ -114,6 +114,10 @@ describe('RepositoryTags', () => {
     const row = wrapper.get('[data-test=tag-row][data-tag=latest]');
     expect(row.findAll('[data-test=platform-chip]').map((c) => c.text())).toEqual(['linux/amd64', 'linux/arm64/v8']);
     expect(row.findAll('[data-test=attestation-marker]')).toHaveLength(1);
+    // Each platform with what it pulls, as Docker Hub shows them; the size column is what one pull downloads, not the sum.
+    expect(row.findAll('[data-test=platform-size]').map((c) => c.text())).toEqual(['24.8 MiB', '23.8 MiB']);
+    expect(row.get('[data-test=tag-size]').text()).toBe('23.8 MiB – 24.8 MiB');
+    expect(row.get('[data-test=tag-size]').attributes('title')).toBe('What one platform pulls. All platforms together store 49.6 MiB.');
     expect(row.text()).not.toContain('unknown');
     expect(row.find('[data-test=tag-moving]').exists()).toBe(true);
     expect(row.get('[data-test=tag-link]').attributes('href')).toBe('/projects/library/repositories/app/api/-/artifacts/sha256:one');

@@ -10,7 +10,7 @@ export function tag(name: string, digest: string, extra: Partial<TagView> = {}):
     totalSize: 52_000_000,
     platforms: [
       { digest: 'sha256:a1', os: 'linux', architecture: 'amd64', variant: null, attestation: false, totalSize: 26_000_000 },
-      { digest: 'sha256:a2', os: 'linux', architecture: 'arm64', variant: 'v8', attestation: false, totalSize: 26_000_000 },
+      { digest: 'sha256:a2', os: 'linux', architecture: 'arm64', variant: 'v8', attestation: false, totalSize: 25_000_000 },
       { digest: 'sha256:a3', os: null, architecture: null, variant: null, attestation: true, totalSize: 500 },
     ],
     pushedAt: '2026-01-01T00:00:00Z',
