@@ -36,6 +36,8 @@ export const TagListQuery = z
       .max(64)
       .regex(/^[a-z0-9][a-z0-9._]*$/, 'must be a lower-case variant word such as alpine or slim')
       .optional(),
+    /** Keyset paging: the `nextCursor` of the previous page (same sort and filters); `page` is then ignored. */
+    cursor: z.string().max(4096).optional(),
   })
   .transform(toPaging);
 export type TagListQuery = z.output<typeof TagListQuery>;
@@ -208,6 +210,8 @@ export const TagPage = z.object({
   pageSize: z.number(),
   /** Variant families of every tag in the repository (not only this page), for filter chips. */
   variants: z.array(z.object({ name: z.string(), count: z.number() })),
+  /** Pass as `cursor` for the page after this one (same sort and filters); null on the last page. */
+  nextCursor: z.string().nullable(),
 });
 export type TagPage = z.output<typeof TagPage>;
 

@@ -27,6 +27,7 @@ import { RegistryChangeFeed } from '../registry/registry-change-feed';
 import { STORAGE_DRIVER } from '../storage/storage.module';
 import type { TagAdded, ArtifactDeletion, ArtifactDetail, ArtifactListQuery, ArtifactPlatform, ArtifactSummary, TagListQuery, TagPage, TagView } from './artifact.dto';
 import { ArtifactRepository, ArtifactRow, ChildRow } from './artifact.repository';
+import { decodeTagCursor, encodeTagCursor } from './tag-cursor';
 
 /** Config blobs are a few KiB; the detail page does not read one larger than this. */
 const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
@@ -146,10 +147,15 @@ export class ArtifactService {
 
   async listTags(principal: Principal, projectName: string, path: string, query: TagListQuery): Promise<TagPage> {
     const repository = await this.repository(principal, projectName, path, 'pull');
+    const after = query.cursor === undefined ? undefined : decodeTagCursor(query.cursor, query.sort).keys;
     const [{ items, total }, variants] = await Promise.all([
-      this.artifacts.listTags(repository.id, query, offsetOf(query), query.pageSize),
+      this.artifacts.listTags(repository.id, query, { offset: offsetOf(query), after }, query.pageSize + 1),
       this.artifacts.variantCounts(repository.id),
     ]);
+    // One row more than the page tells whether another page follows.
+    const more = items.length > query.pageSize;
+    if (more) items.pop();
+    const last = items[items.length - 1];
     return {
       items: items.map((row): TagView => {
         const parsed = parseTag(row.name);
@@ -173,6 +179,7 @@ export class ArtifactService {
       page: query.page,
       pageSize: query.pageSize,
       variants: variantFamilies(variants),
+      nextCursor: more && last ? encodeTagCursor({ sort: query.sort, keys: last.keys }) : null,
     };
   }
 

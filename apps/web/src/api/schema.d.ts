@@ -1658,6 +1658,7 @@ export interface components {
                 name: string;
                 count: number;
             }[];
+            nextCursor: string | null;
         };
         TagView: {
             name: string;
@@ -3124,6 +3125,7 @@ export interface operations {
                 q?: string;
                 sort?: "version" | "-version" | "pushed_at" | "-pushed_at" | "pulled_at" | "-pulled_at" | "name" | "-name";
                 variant?: string;
+                cursor?: string;
             };
             header?: never;
             path: {

@@ -25,7 +25,7 @@ export function tag(name: string, digest: string, extra: Partial<TagView> = {}):
 }
 
 export function tagPage(items: TagView[], total = items.length): TagPage {
-  return { items, total, page: 1, pageSize: 20, variants: [{ name: 'alpine', count: 3 }, { name: 'slim', count: 1 }] };
+  return { items, total, page: 1, pageSize: 20, variants: [{ name: 'alpine', count: 3 }, { name: 'slim', count: 1 }], nextCursor: null };
 }
 
 export function repositoryView(extra: Partial<RepositoryView> = {}): RepositoryView {
