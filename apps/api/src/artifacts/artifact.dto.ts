@@ -74,7 +74,10 @@ export const ArtifactSummary = z.object({
   size: z.number(),
   /** The manifest plus every blob and child it references, each counted once. */
   totalSize: z.number(),
+  /** An index's first 100 children (the rest: `.../artifacts/<digest>/children`), or an image's own platform. */
   platforms: z.array(ArtifactPlatform),
+  /** How many entries `platforms` would have in all (an index's children). */
+  platformCount: z.number(),
   /** Set on referrers: the digest of the artifact this one signs or describes. */
   subject: z.string().nullable(),
   pushedAt: z.date(),
@@ -156,9 +159,12 @@ export const ArtifactChild = ArtifactPlatform.extend({
   attests: z.string().nullable(),
 });
 
+export const ChildPage = z.object({ items: z.array(ArtifactChild), total: z.number(), page: z.number(), pageSize: z.number() });
+export type ChildPage = z.output<typeof ChildPage>;
+
 export const ArtifactDetail = ArtifactSummary.extend({
   repository: z.string(),
-  /** The manifest document as stored. */
+  /** The manifest document as stored; null when it is larger than 256 KiB (the registry serves it: GET /v2/<name>/manifests/<digest>). */
   manifest: z.unknown(),
   config: ImageConfigView.nullable(),
   configDigest: z.string().nullable(),
@@ -167,6 +173,7 @@ export const ArtifactDetail = ArtifactSummary.extend({
   layers: z.array(ArtifactLayer),
   annotations: z.record(z.string(), z.string()),
   tagDetails: z.array(ArtifactTag),
+  /** An index's first 100 children in order; `platformCount` says how many there are, `.../children` pages through them. */
   children: z.array(ArtifactChild),
   /** Indexes in this repository that list this manifest. */
   parents: z.array(z.object({ digest: z.string(), tags: z.array(z.string()) })),
@@ -191,7 +198,9 @@ export const TagView = z.object({
   mediaType: z.string(),
   kind: z.enum(ARTIFACT_KINDS),
   totalSize: z.number(),
+  /** As ArtifactSummary: at most 100, with `platformCount` the number in all. */
   platforms: z.array(ArtifactPlatform),
+  platformCount: z.number(),
   pushedAt: z.date(),
   lastPulledAt: z.date().nullable(),
   pullCount: z.number(),

@@ -20,8 +20,10 @@ export interface ArtifactRow {
   lastPulledAt: Date | null;
   pullCount: number;
   tags: string[];
-  /** An index's children in order, with what this repository holds of each. */
+  /** An index's first children in order (at most LISTED_CHILDREN), with what this repository holds of each. */
   children: ChildRow[] | null;
+  /** How many children the index lists in all. */
+  childCount: number;
 }
 
 export interface ChildRow {
@@ -67,12 +69,21 @@ export interface ReferrerRow {
   tag: string | null;
 }
 
-/** A manifest's children, joined to what the same repository holds of each. */
-const CHILDREN = `(SELECT jsonb_agg(jsonb_build_object(
+/**
+ * How many of an index's children a list or detail answer carries; the rest are paged (`.../children`). An
+ * index may list thousands of manifests, and every anonymous view of it carried them all (megabytes of JSON).
+ */
+export const LISTED_CHILDREN = 100;
+
+const CHILD_OBJECT = `jsonb_build_object(
       'digest', c.child_digest, 'mediaType', c.media_type, 'size', c.size, 'platform', c.platform, 'attestation', c.is_attestation,
-      'kind', cm.kind, 'totalSize', cm.total_size) ORDER BY c.position)
+      'kind', cm.kind, 'totalSize', cm.total_size)`;
+
+/** A manifest's first children (positions count from 0), joined to what the same repository holds of each, and their number. */
+const CHILDREN = `(SELECT jsonb_agg(${CHILD_OBJECT} ORDER BY c.position)
     FROM manifest_child c LEFT JOIN manifest cm ON cm.repository_id = m.repository_id AND cm.digest = c.child_digest
-    WHERE c.parent_id = m.id) AS children`;
+    WHERE c.parent_id = m.id AND c.position < ${LISTED_CHILDREN}) AS children,
+  (SELECT count(*)::int FROM manifest_child c WHERE c.parent_id = m.id) AS "childCount"`;
 
 const ARTIFACT_COLUMNS = `m.id::text AS id, m.digest, m.media_type AS "mediaType", m.kind, m.artifact_type AS "artifactType", m.size,
   m.total_size::float8 AS "totalSize", m.platform, m.subject_digest AS subject, m.pushed_at AS "pushedAt",
@@ -147,6 +158,18 @@ export class ArtifactRepository {
             reference.tag,
           ]);
     return rows[0];
+  }
+
+  /** One page of an index's children, in index order. */
+  async children(manifestId: string, offset: number, limit: number): Promise<ChildRow[]> {
+    const rows: { child: ChildRow }[] = await this.dataSource.query(
+      `SELECT ${CHILD_OBJECT} AS child
+       FROM manifest m JOIN manifest_child c ON c.parent_id = m.id
+       LEFT JOIN manifest cm ON cm.repository_id = m.repository_id AND cm.digest = c.child_digest
+       WHERE m.id = $1 AND c.position >= $2 ORDER BY c.position LIMIT $3`,
+      [manifestId, offset, limit],
+    );
+    return rows.map((r) => r.child);
   }
 
   async tagDetails(manifestId: string): Promise<TagDetailRow[]> {

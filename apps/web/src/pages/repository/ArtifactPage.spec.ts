@@ -162,6 +162,29 @@ describe('ArtifactPage', () => {
     expect(wrapper.find('[data-test=artifact-chart]').exists()).toBe(false);
   });
 
+  it('shows the first 100 platforms of a huge index and pages through the rest', async () => {
+    const child = (i: number) => ({ digest: `sha256:${String(i).padStart(64, '0')}`, os: 'linux', architecture: 'amd64', variant: `v${i}`, attestation: false, totalSize: 10, mediaType: 'm', size: 1, present: true, kind: 'image' as const, attests: null });
+    artifact = artifactDetail({ digest: DIGEST, kind: 'index', platformCount: 250, children: Array.from({ length: 100 }, (_, i) => child(i)) });
+    const base = get.getMockImplementation()!;
+    get.mockImplementation(async (path: string, options?: unknown) => {
+      if (path === '/api/v1/projects/{name}/repositories/{path}/-/artifacts/{reference}/children') {
+        const page = (options as { query: { page: number } }).query.page;
+        return { items: Array.from({ length: page === 3 ? 50 : 100 }, (_, i) => child((page - 1) * 100 + i)), total: 250, page, pageSize: 100 };
+      }
+      return base(path, options as never);
+    });
+    const { wrapper } = await mountAt(`/projects/library/repositories/app/api/-/artifacts/${DIGEST}`);
+    expect(wrapper.findAll('[data-test=artifact-child]')).toHaveLength(100);
+    const pager = wrapper.get('[data-test=artifact-platforms-pager]');
+    expect(pager.text()).toContain('250');
+    await pager.findAll('.el-pager li').find((li) => li.text() === '3')!.trigger('click');
+    await flushPromises();
+    expect(get).toHaveBeenCalledWith('/api/v1/projects/{name}/repositories/{path}/-/artifacts/{reference}/children', { path: { name: 'library', path: 'app/api', reference: DIGEST }, query: { page: 3, page_size: 100 } });
+    const rows = wrapper.findAll('[data-test=artifact-child]');
+    expect(rows).toHaveLength(50);
+    expect(rows[0].find('th').text()).toBe('linux/amd64/v200');
+  });
+
   it('hides adding and deleting without push and delete permissions', async () => {
     permissions = ['pull'];
     const { wrapper } = await mountAt(`/projects/library/repositories/app/api/-/artifacts/${DIGEST}`);
