@@ -102,6 +102,27 @@ describe('archive import API', () => {
       expect(await tagsOf('names/plain')).toEqual(['v2']);
     });
 
+    it('`repository` and `tag` given for a one-image archive that names itself win over its name', async () => {
+      const job = await importArchive(berth, 'names', await fixture('hybrid.tar'), { query: { repository: 'chosen', tag: 'v9' } });
+      expect(job.status).toBe('succeeded');
+      expect(job.images[0].targets).toEqual([{ repository: 'names/chosen', tag: 'v9' }]);
+      expect(await tagsOf('names/chosen')).toEqual(['v9']);
+      expect(await tagsOf('names/fixture/hybrid')).toEqual([]);
+      // A repository alone keeps the archive's tag.
+      const keepTag = await importArchive(berth, 'names', await fixture('hybrid.tar'), { query: { repository: 'chosen-too' } });
+      expect(keepTag.images[0].targets).toEqual([{ repository: 'names/chosen-too', tag: '2.0' }]);
+    });
+
+    it('refuses a `repository` or `tag` that would name no image of an archive naming all its images, instead of ignoring it', async () => {
+      const job = await importArchive(berth, 'names', await fixture('classic.tar'), { query: { repository: 'elsewhere', tag: 'x1' } });
+      expect(job.status).toBe('failed');
+      expect(job.error).toBe(
+        'this archive names each of its 2 images itself, so the repository names/elsewhere and tag x1 given would name none of them; give `names` ([{"index":0,"repository":"app","tag":"1.0"}], one entry per image to rename) or import with review=true to choose',
+      );
+      expect(await tagsOf('names/elsewhere')).toEqual([]);
+      expect(await stagingOf(job.id)).toBe(false);
+    });
+
     it('archive names go under the project; `names` renames images up front, and their archive names are not used', async () => {
       const renamed = await importArchive(berth, 'names', await fixture('classic.tar'), {
         query: { names: JSON.stringify([{ index: 1, repository: 'names/tools-renamed', tag: 'r1' }]) },
