@@ -126,6 +126,17 @@ describe('RepositoryTags', () => {
     expect(row.get('[data-test=tag-pull-tag]').attributes('aria-label')).toBe('By tag: copy the pull command for latest');
   });
 
+  it('copies a Helm chart tag with helm, not docker', async () => {
+    get.mockImplementation(async (path: string) => {
+      if (path === TAGS) return tagPage([tag('0.1.0', 'sha256:chart', { kind: 'helm-chart', mediaType: 'application/vnd.oci.image.manifest.v1+json', platforms: [], platformCount: 0 })]);
+      throw new Error(`unexpected ${path}`);
+    });
+    const { wrapper } = await mountAt('/projects/library/repositories/app/api/-/tags');
+    const row = wrapper.get('[data-test=tag-row][data-tag="0.1.0"]');
+    expect(row.get('[data-test=tag-pull-tag]').attributes('title')).toBe(`helm pull oci://${window.location.host}/library/app/api --version 0.1.0`);
+    expect(row.get('[data-test=tag-pull-digest]').attributes('title')).toBe(`helm pull oci://${window.location.host}/library/app/api@sha256:chart`);
+  });
+
   it('has no selection or delete without the delete permission', async () => {
     const { wrapper } = await mountAt('/projects/library/repositories/app/api/-/tags');
     expect(wrapper.findAll('[data-test=tag-row]')).toHaveLength(3);

@@ -166,13 +166,13 @@ describe('ArtifactPage', () => {
     const child = (i: number) => ({ digest: `sha256:${String(i).padStart(64, '0')}`, os: 'linux', architecture: 'amd64', variant: `v${i}`, attestation: false, totalSize: 10, mediaType: 'm', size: 1, present: true, kind: 'image' as const, attests: null });
     artifact = artifactDetail({ digest: DIGEST, kind: 'index', platformCount: 250, children: Array.from({ length: 100 }, (_, i) => child(i)) });
     const base = get.getMockImplementation()!;
-    get.mockImplementation(async (path: string, options?: unknown) => {
+    get.mockImplementation((async (path: string, options?: unknown) => {
       if (path === '/api/v1/projects/{name}/repositories/{path}/-/artifacts/{reference}/children') {
         const page = (options as { query: { page: number } }).query.page;
         return { items: Array.from({ length: page === 3 ? 50 : 100 }, (_, i) => child((page - 1) * 100 + i)), total: 250, page, pageSize: 100 };
       }
-      return base(path, options as never);
-    });
+      return (base as (p: string, o?: unknown) => Promise<unknown>)(path, options);
+    }) as typeof base);
     const { wrapper } = await mountAt(`/projects/library/repositories/app/api/-/artifacts/${DIGEST}`);
     expect(wrapper.findAll('[data-test=artifact-child]')).toHaveLength(100);
     const pager = wrapper.get('[data-test=artifact-platforms-pager]');
