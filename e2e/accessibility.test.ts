@@ -103,7 +103,35 @@ describe('accessibility of every console page (axe-core)', () => {
     return (await violations(page)).map((v) => `${locale} ${url}: ${v}`);
   }
 
+  /** Dialogs and editors that open over a page, by the page and the button that opens them. */
+  const OPENED: { url: string; button: string; wait: string }[] = [
+    { url: '/projects', button: 'create-project', wait: '.el-dialog' },
+    { url: `/projects/${PROJECT}`, button: 'import-archive', wait: '.el-dialog' },
+    { url: `/projects/${PROJECT}/robots`, button: 'robot-create', wait: '.el-dialog' },
+    { url: `/projects/${PROJECT}/immutability`, button: 'immutable-add', wait: '.el-dialog' },
+    { url: `/projects/${PROJECT}/retention`, button: 'retention-add-rule', wait: '[data-test="retention-rule"]' },
+    { url: '/admin/users', button: 'user-create', wait: '.el-dialog' },
+    { url: REPOSITORY_URL, button: 'readme-edit', wait: '[data-test="readme-editor"]' },
+    { url: `${REPOSITORY_URL}/-/artifacts/1.0`, button: 'tag-add', wait: '[data-test="tag-add-name"]' },
+  ];
+
   for (const locale of ['en', 'zh-CN'] as const) {
+    it(`finds no violation in the dialogs and editors an administrator opens (${locale})`, async () => {
+      const page = await visit(locale);
+      await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
+      const found: string[] = [];
+      for (const { url, button, wait } of OPENED) {
+        await page.goto(url);
+        await page.locator(`html[lang="${locale}"]`).waitFor({ state: 'attached' });
+        await byTest(page, button).click();
+        await page.locator(wait).first().waitFor();
+        await settle(page);
+        found.push(...(await violations(page)).map((v) => `${locale} ${url} + ${button}: ${v}`));
+      }
+      expect(found).toEqual([]);
+    }, 180_000);
+
+
     it(`finds no violation on the pages an anonymous visitor sees (${locale})`, async () => {
       const page = await visit(locale);
       const found: string[] = [];
