@@ -2603,6 +2603,7 @@ export interface operations {
                 tag?: string;
                 names?: string;
                 review?: string;
+                only_unnamed?: string;
             };
             header?: never;
             path: {

@@ -60,6 +60,11 @@ describe('proposeTargets', () => {
       },
     ]);
     expect(proposeTargets(named, 'team', { tag: 'v2' })).toEqual([{ targets: [{ repository: 'team/app', tag: 'v2' }] }]);
+    // Defaults meant only for unnamed images (the console's suggestion) leave the archive's names alone.
+    expect(proposeTargets(named, 'team', { repository: 'team/mine' }, { override: false })[0].targets).toEqual([
+      { repository: 'team/app', tag: '1.0' },
+      { repository: 'team/app', tag: 'latest' },
+    ]);
   });
 
   it('tells when a repository or tag given would name no image of a several-image archive', () => {

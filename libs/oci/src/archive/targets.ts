@@ -68,10 +68,16 @@ export interface ProposedTargets {
  * Targets from the archive's own names, then `defaults` (a full repository, and a tag) for images without
  * one. An archive of one image goes where the defaults say even when it names itself (what the user asked
  * for wins): the given repository with the archive's tags (or the given tag), or the archive's repositories
- * with the given tag. Two images may not take the same repository:tag: such targets are dropped from
+ * with the given tag; with `override: false` the defaults only ever name unnamed images. Two images may not take the same repository:tag: such targets are dropped from
  * both, so they ask.
  */
-export function proposeTargets(images: readonly { sourceNames: readonly string[] }[], project: string, defaults: { repository?: string; tag?: string } = {}): ProposedTargets[] {
+export function proposeTargets(
+  images: readonly { sourceNames: readonly string[] }[],
+  project: string,
+  defaults: { repository?: string; tag?: string } = {},
+  options: { override?: boolean } = {},
+): ProposedTargets[] {
+  const override = options.override ?? true;
   const proposed = images.map((image): ProposedTargets => {
     const targets: ImageTarget[] = [];
     const bareTags: string[] = [];
@@ -81,7 +87,7 @@ export function proposeTargets(images: readonly { sourceNames: readonly string[]
         if (!targets.some((t) => targetKey(t) === targetKey(read.target))) targets.push(read.target);
       } else if (read && !bareTags.includes(read.tag)) bareTags.push(read.tag);
     }
-    if (images.length === 1 && targets.length > 0 && (defaults.repository || defaults.tag)) {
+    if (override && images.length === 1 && targets.length > 0 && (defaults.repository || defaults.tag)) {
       const repositories = defaults.repository ? [defaults.repository] : [...new Set(targets.map((t) => t.repository))];
       const tags = defaults.tag ? [defaults.tag] : [...new Set([...targets.map((t) => t.tag), ...bareTags])];
       return { targets: repositories.flatMap((repository) => tags.map((tag) => ({ repository, tag }))), ...(bareTags.length > 0 ? { suggestedTag: bareTags[0] } : {}) };
