@@ -151,7 +151,7 @@ describe('console hardening (1280 px, en and zh-CN)', () => {
     const code = pull.locator('code');
     expect(await code.textContent()).toContain(`:${LONG_TAG}`);
     expect(await code.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
-    const [codeBox, buttonBox] = [await code.boundingBox(), await pull.locator('button').boundingBox()];
+    const [codeBox, buttonBox] = [await code.boundingBox(), await pull.locator('.copy-button').boundingBox()];
     expect(codeBox!.x + codeBox!.width).toBeLessThanOrEqual(buttonBox!.x);
     await screenshot(page, locale, 'hardening-artifact-by-tag');
 

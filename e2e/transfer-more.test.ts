@@ -266,7 +266,7 @@ describe('archive naming, platform downloads and Chinese in the console', () => 
 
   describe('in Chinese (zh-CN)', () => {
     /** Sizes keep their units in every language (utils/format.ts). */
-    const BYTE_UNITS = ['b', 'kb', 'mb', 'gb'];
+    const BYTE_UNITS = ['b', 'kib', 'mib', 'gib'];
     /** Latin words a Chinese page may show: those in the zh-CN catalogue's own texts (docker save, OCI, .tar…). */
     let allowedLatin: Set<string>;
 

@@ -118,7 +118,7 @@ describe('artifacts and tags', () => {
     rich = await registry.pushManifest(name, '7.0-rc-bullseye', ociImage({ config: richConfig, layers: [richLayer], annotations: { 'org.opencontainers.image.version': '7.0-rc' } }));
     await registry.pushManifest(name, '17-buster-slim', ociImage({ config: richConfig, layers: [richLayer], annotations: { 'org.opencontainers.image.version': '7.0-rc' } }));
 
-    const helmConfig = await registry.pushBlob(name, json({ name: 'web', version: '0.1.0', apiVersion: 'v2' }), HELM_CONFIG);
+    const helmConfig = await registry.pushBlob(name, json({ name: 'web', version: '0.1.0', appVersion: '1.25.3', apiVersion: 'v2', description: 'The web front end', type: 'application', maintainers: [{ name: 'team' }] }), HELM_CONFIG);
     const helmLayer = await registry.pushBlob(name, randomBytes(50), HELM_CHART);
     chart = await registry.pushManifest(name, '0.1.0', ociImage({ config: helmConfig, layers: [helmLayer] }));
 
@@ -248,6 +248,15 @@ describe('artifacts and tags', () => {
 
       const child = await limited.get(`${base}/artifacts/${amd64.digest}`);
       expect(child.body.parents).toEqual([{ digest: index.digest, tags: ['latest', '1.21.6-alpine3.15', '1.21.6'] }]);
+    });
+
+    it("describes a Helm chart by what its config (Chart.yaml) says; other artifacts have no chart", async () => {
+      const res = await guest.get(`${base}/artifacts/0.1.0`);
+      expect(res.status).toBe(200);
+      expect(res.body.kind).toBe('helm-chart');
+      expect(res.body.config).toBeNull();
+      expect(res.body.chart).toEqual({ name: 'web', version: '0.1.0', appVersion: '1.25.3', apiVersion: 'v2', description: 'The web front end', type: 'application', keywords: [] });
+      expect((await guest.get(`${base}/artifacts/7.0-rc-bullseye`)).body.chart).toBeNull();
     });
 
     it('answers NOT_FOUND for an unknown digest or tag, INVALID for a malformed reference', async () => {

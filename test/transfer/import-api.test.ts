@@ -44,7 +44,7 @@ describe('archive import API', () => {
     execFileSync(process.execPath, [path.join(__dirname, '../../scripts/make-archive-fixtures.mjs'), fixtures]);
     berth = await startTestBerth();
     document = (await (await fetch(`${berth.url}/api/v1/openapi.json`)).json()) as typeof document;
-    for (const name of ['names', 'perm', 'quota', 'imm', 'other']) await createProject(berth, name);
+    for (const name of ['names', 'perm', 'quota', 'imm', 'other', 'rename']) await createProject(berth, name);
     for (const [user, role] of [
       ['dana', 'developer'],
       ['gita', 'guest'],
@@ -100,6 +100,34 @@ describe('archive import API', () => {
       expect(job.status).toBe('succeeded');
       expect(job.images[0].targets).toEqual([{ repository: 'names/plain', tag: 'v2' }]);
       expect(await tagsOf('names/plain')).toEqual(['v2']);
+    });
+
+    it('`repository` and `tag` given for a one-image archive that names itself win over its name', async () => {
+      const job = await importArchive(berth, 'rename', await fixture('hybrid.tar'), { query: { repository: 'chosen', tag: 'v9' } });
+      expect(job.status).toBe('succeeded');
+      expect(job.images[0].targets).toEqual([{ repository: 'rename/chosen', tag: 'v9' }]);
+      expect(await tagsOf('rename/chosen')).toEqual(['v9']);
+      expect(await tagsOf('rename/fixture/hybrid')).toEqual([]);
+      // A repository alone keeps the archive's tag.
+      const keepTag = await importArchive(berth, 'rename', await fixture('hybrid.tar'), { query: { repository: 'chosen-too' } });
+      expect(keepTag.images[0].targets).toEqual([{ repository: 'rename/chosen-too', tag: '2.0' }]);
+      // only_unnamed=true (the console's suggestion from a repository page) leaves named images their names, and refuses nothing.
+      const suggested = await importArchive(berth, 'rename', await fixture('hybrid.tar'), { query: { repository: 'chosen', only_unnamed: 'true' } });
+      expect(suggested.images[0].targets).toEqual([{ repository: 'rename/fixture/hybrid', tag: '2.0' }]);
+      const several = await importArchive(berth, 'rename', await fixture('classic.tar'), { query: { repository: 'chosen', only_unnamed: 'true' } });
+      expect(several.status).toBe('succeeded');
+      expect(await tagsOf('rename/fixture/classic')).toEqual(['1.0']);
+      expect(await tagsOf('rename/chosen')).toEqual(['v9']);
+    });
+
+    it('refuses a `repository` or `tag` that would name no image of an archive naming all its images, instead of ignoring it', async () => {
+      const job = await importArchive(berth, 'rename', await fixture('classic.tar'), { query: { repository: 'elsewhere', tag: 'x1' } });
+      expect(job.status).toBe('failed');
+      expect(job.error).toBe(
+        'this archive names each of its 2 images itself, so the repository rename/elsewhere and tag x1 given would name none of them; give `names` ([{"index":0,"repository":"app","tag":"1.0"}], one entry per image to rename) or import with review=true to choose',
+      );
+      expect(await tagsOf('rename/elsewhere')).toEqual([]);
+      expect(await stagingOf(job.id)).toBe(false);
     });
 
     it('archive names go under the project; `names` renames images up front, and their archive names are not used', async () => {

@@ -1,4 +1,4 @@
-import { classifyArtifact, summarizeImageConfig } from './artifact';
+import { classifyArtifact, isHelmConfigMediaType, summarizeHelmConfig, summarizeImageConfig } from './artifact';
 import { parseManifest } from './manifest';
 import { EMPTY_JSON_DESCRIPTOR, MediaTypes } from './media-types';
 
@@ -447,5 +447,46 @@ describe('summarizeImageConfig', () => {
     const author = 'x'.repeat(64 * 1024 - 1) + '😀' + 'y';
     const summary = summarizeImageConfig(JSON.stringify({ author }))!;
     expect(summary.author).toBe('x'.repeat(64 * 1024 - 1));
+  });
+});
+
+describe('summarizeHelmConfig', () => {
+  // What `helm push` stores as the config: Chart.yaml as JSON.
+  const chart = {
+    apiVersion: 'v2',
+    name: 'ingress-nginx',
+    version: '4.11.3',
+    appVersion: '1.11.3',
+    description: 'Ingress controller for Kubernetes using NGINX as a reverse proxy and load balancer',
+    type: 'application',
+    kubeVersion: '>=1.21.0-0',
+    home: 'https://github.com/kubernetes/ingress-nginx',
+    keywords: ['ingress', 'nginx'],
+    maintainers: [{ name: 'rikatz' }],
+  };
+
+  it('summarises a chart config', () => {
+    expect(summarizeHelmConfig(Buffer.from(JSON.stringify(chart)))).toEqual({
+      apiVersion: 'v2',
+      name: 'ingress-nginx',
+      version: '4.11.3',
+      appVersion: '1.11.3',
+      description: chart.description,
+      type: 'application',
+      kubeVersion: '>=1.21.0-0',
+      home: chart.home,
+      keywords: ['ingress', 'nginx'],
+    });
+  });
+
+  it('leaves out fields of the wrong type and refuses what is not a JSON object', () => {
+    expect(summarizeHelmConfig('{"name":"x","version":4,"appVersion":null,"keywords":"a","deprecated":true}')).toEqual({ name: 'x', keywords: [], deprecated: true });
+    expect(summarizeHelmConfig('[1]')).toBeNull();
+    expect(summarizeHelmConfig('not json')).toBeNull();
+  });
+
+  it('knows the Helm config media type', () => {
+    expect(isHelmConfigMediaType('application/vnd.cncf.helm.config.v1+json')).toBe(true);
+    expect(isHelmConfigMediaType('application/vnd.oci.image.config.v1+json')).toBe(false);
   });
 });

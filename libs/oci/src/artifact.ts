@@ -119,6 +119,41 @@ export function summarizeImageConfig(config: Buffer | string): ImageConfigSummar
   return summary;
 }
 
+/** What a Helm chart's config (its Chart.yaml as JSON) says about it; the console shows these. */
+export interface HelmChartSummary {
+  name?: string;
+  version?: string;
+  appVersion?: string;
+  description?: string;
+  apiVersion?: string;
+  type?: string;
+  kubeVersion?: string;
+  home?: string;
+  icon?: string;
+  deprecated?: boolean;
+  keywords: string[];
+}
+
+export function isHelmConfigMediaType(mediaType: string): boolean {
+  return normalizeMediaType(mediaType) === HELM_CONFIG;
+}
+
+/**
+ * Reads a Helm chart config blob (`application/vnd.cncf.helm.config.v1+json`, written by `helm push`); null when it is
+ * not a JSON object. Never throws; fields of the wrong type are left out, strings cut at 64 KiB, keywords at 1,000.
+ */
+export function summarizeHelmConfig(config: Buffer | string): HelmChartSummary | null {
+  const document = decode(config);
+  if (document === null) return null;
+  const summary: HelmChartSummary = { keywords: stringList(document.keywords) ?? [] };
+  for (const key of ['name', 'version', 'appVersion', 'description', 'apiVersion', 'type', 'kubeVersion', 'home', 'icon'] as const) {
+    const value = text(document[key]);
+    if (value !== undefined) summary[key] = value;
+  }
+  if (typeof document.deprecated === 'boolean') summary.deprecated = document.deprecated;
+  return summary;
+}
+
 function decode(config: Buffer | string): JsonObject | null {
   const source = Buffer.isBuffer(config) ? config.toString('utf8') : typeof config === 'string' ? config : null;
   if (source === null) return null;

@@ -100,7 +100,7 @@ function bodyParserError(err: unknown): ((requestId: string) => ApiErrorResponse
     case 'entity.parse.failed':
       return reply(400, 'INVALID', 'the request body is not valid JSON');
     case 'entity.too.large':
-      return reply(413, 'QUOTA', 'the request body is too large (at most 2 MB)');
+      return reply(413, 'QUOTA', 'the request body is too large (at most 2 MiB)');
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return reply(400, 'INVALID', 'the request body must be UTF-8 JSON');

@@ -5,13 +5,16 @@ import { ApiDoc } from '../api/api-doc';
 import { repositoryPath } from '../api/repository-path';
 import { ConsoleController } from '../api/console-controller';
 import { CurrentPrincipal, CurrentUser, Public } from '../api/route-access';
+import { PageQuery } from '../api/pagination';
 import { ValidBody, ValidQuery } from '../api/zod-validation.pipe';
 import {
   AddTagBody,
+  ArtifactChild,
   ArtifactDeletion,
   ArtifactDetail,
   ArtifactListQuery,
   ArtifactSummary,
+  ChildPage,
   TagAdded,
   TagListQuery,
   TagPage,
@@ -50,6 +53,19 @@ export class ArtifactController {
     @Param('reference') reference: string,
   ): Promise<ArtifactDetail> {
     return this.artifacts.get(principal, name, repositoryPath(path), reference);
+  }
+
+  @Get(':name/repositories/*path/-/artifacts/:reference/children')
+  @ApiDoc({ summary: "Page through an index's children (platforms, attestations) in index order; the artifact itself carries the first 100", item: ArtifactChild })
+  @Public()
+  children(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name') name: string,
+    @Param('path') path: string | string[],
+    @Param('reference') reference: string,
+    @ValidQuery(PageQuery) query: PageQuery,
+  ): Promise<ChildPage> {
+    return this.artifacts.children(principal, name, repositoryPath(path), reference, query);
   }
 
   @Delete(':name/repositories/*path/-/artifacts/:reference')

@@ -36,6 +36,8 @@ export const TagListQuery = z
       .max(64)
       .regex(/^[a-z0-9][a-z0-9._]*$/, 'must be a lower-case variant word such as alpine or slim')
       .optional(),
+    /** Keyset paging: the `nextCursor` of the previous page (same sort and filters); `page` is then ignored. */
+    cursor: z.string().max(4096).optional(),
   })
   .transform(toPaging);
 export type TagListQuery = z.output<typeof TagListQuery>;
@@ -72,7 +74,10 @@ export const ArtifactSummary = z.object({
   size: z.number(),
   /** The manifest plus every blob and child it references, each counted once. */
   totalSize: z.number(),
+  /** An index's first 100 children (the rest: `.../artifacts/<digest>/children`), or an image's own platform. */
   platforms: z.array(ArtifactPlatform),
+  /** How many entries `platforms` would have in all (an index's children). */
+  platformCount: z.number(),
   /** Set on referrers: the digest of the artifact this one signs or describes. */
   subject: z.string().nullable(),
   pushedAt: z.date(),
@@ -98,6 +103,21 @@ export const ImageConfigView = z.object({
   stopSignal: z.string().optional(),
   labels: z.record(z.string(), z.string()),
   history: z.array(z.object({ created: z.string().optional(), createdBy: z.string().optional(), comment: z.string().optional(), emptyLayer: z.boolean() })),
+});
+
+/** A Helm chart's Chart.yaml, as `helm push` stores it in the config. */
+export const HelmChartView = z.object({
+  name: z.string().optional(),
+  version: z.string().optional(),
+  appVersion: z.string().optional(),
+  description: z.string().optional(),
+  apiVersion: z.string().optional(),
+  type: z.string().optional(),
+  kubeVersion: z.string().optional(),
+  home: z.string().optional(),
+  icon: z.string().optional(),
+  deprecated: z.boolean().optional(),
+  keywords: z.array(z.string()),
 });
 
 export const ArtifactTag = z.object({
@@ -141,15 +161,21 @@ export const ArtifactChild = ArtifactPlatform.extend({
   attests: z.string().nullable(),
 });
 
+export const ChildPage = z.object({ items: z.array(ArtifactChild), total: z.number(), page: z.number(), pageSize: z.number() });
+export type ChildPage = z.output<typeof ChildPage>;
+
 export const ArtifactDetail = ArtifactSummary.extend({
   repository: z.string(),
-  /** The manifest document as stored. */
+  /** The manifest document as stored; null when it is larger than 256 KiB (the registry serves it: GET /v2/<name>/manifests/<digest>). */
   manifest: z.unknown(),
   config: ImageConfigView.nullable(),
   configDigest: z.string().nullable(),
+  /** Set for Helm charts: what their config (Chart.yaml) says. */
+  chart: HelmChartView.nullable(),
   layers: z.array(ArtifactLayer),
   annotations: z.record(z.string(), z.string()),
   tagDetails: z.array(ArtifactTag),
+  /** An index's first 100 children in order; `platformCount` says how many there are, `.../children` pages through them. */
   children: z.array(ArtifactChild),
   /** Indexes in this repository that list this manifest. */
   parents: z.array(z.object({ digest: z.string(), tags: z.array(z.string()) })),
@@ -174,7 +200,9 @@ export const TagView = z.object({
   mediaType: z.string(),
   kind: z.enum(ARTIFACT_KINDS),
   totalSize: z.number(),
+  /** As ArtifactSummary: at most 100, with `platformCount` the number in all. */
   platforms: z.array(ArtifactPlatform),
+  platformCount: z.number(),
   pushedAt: z.date(),
   lastPulledAt: z.date().nullable(),
   pullCount: z.number(),
@@ -195,6 +223,8 @@ export const TagPage = z.object({
   pageSize: z.number(),
   /** Variant families of every tag in the repository (not only this page), for filter chips. */
   variants: z.array(z.object({ name: z.string(), count: z.number() })),
+  /** Pass as `cursor` for the page after this one (same sort and filters); null on the last page. */
+  nextCursor: z.string().nullable(),
 });
 export type TagPage = z.output<typeof TagPage>;
 

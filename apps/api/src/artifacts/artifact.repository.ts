@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import type { ArtifactKind, Platform } from '@berth/oci';
 import { Queryable, returnedRows } from '../database/queryable';
 import type { ArtifactSort, TagSort } from './artifact.dto';
+import { TAG_ORDERS } from './tag-cursor';
 
 /** A manifest row as the console lists it; platforms are assembled by the service. */
 export interface ArtifactRow {
@@ -19,8 +20,10 @@ export interface ArtifactRow {
   lastPulledAt: Date | null;
   pullCount: number;
   tags: string[];
-  /** An index's children in order, with what this repository holds of each. */
+  /** An index's first children in order (at most LISTED_CHILDREN), with what this repository holds of each. */
   children: ChildRow[] | null;
+  /** How many children the index lists in all. */
+  childCount: number;
 }
 
 export interface ChildRow {
@@ -43,6 +46,8 @@ export interface ArtifactContentRow extends ArtifactRow {
 export interface TagRow extends Omit<ArtifactRow, 'id' | 'tags' | 'subject' | 'artifactType' | 'size'> {
   name: string;
   moving: boolean;
+  /** The row's sort keys as PostgreSQL prints them, for the next page's cursor. */
+  keys: string[];
 }
 
 export interface TagDetailRow {
@@ -64,12 +69,21 @@ export interface ReferrerRow {
   tag: string | null;
 }
 
-/** A manifest's children, joined to what the same repository holds of each. */
-const CHILDREN = `(SELECT jsonb_agg(jsonb_build_object(
+/**
+ * How many of an index's children a list or detail answer carries; the rest are paged (`.../children`). An
+ * index may list thousands of manifests, and every anonymous view of it carried them all (megabytes of JSON).
+ */
+export const LISTED_CHILDREN = 100;
+
+const CHILD_OBJECT = `jsonb_build_object(
       'digest', c.child_digest, 'mediaType', c.media_type, 'size', c.size, 'platform', c.platform, 'attestation', c.is_attestation,
-      'kind', cm.kind, 'totalSize', cm.total_size) ORDER BY c.position)
+      'kind', cm.kind, 'totalSize', cm.total_size)`;
+
+/** A manifest's first children (positions count from 0), joined to what the same repository holds of each, and their number. */
+const CHILDREN = `(SELECT jsonb_agg(${CHILD_OBJECT} ORDER BY c.position)
     FROM manifest_child c LEFT JOIN manifest cm ON cm.repository_id = m.repository_id AND cm.digest = c.child_digest
-    WHERE c.parent_id = m.id) AS children`;
+    WHERE c.parent_id = m.id AND c.position < ${LISTED_CHILDREN}) AS children,
+  (SELECT count(*)::int FROM manifest_child c WHERE c.parent_id = m.id) AS "childCount"`;
 
 const ARTIFACT_COLUMNS = `m.id::text AS id, m.digest, m.media_type AS "mediaType", m.kind, m.artifact_type AS "artifactType", m.size,
   m.total_size::float8 AS "totalSize", m.platform, m.subject_digest AS subject, m.pushed_at AS "pushedAt",
@@ -88,16 +102,6 @@ const ARTIFACT_ORDER: Record<ArtifactSort, string> = {
   '-pulls': 'm.pull_count DESC, m.id DESC',
 };
 
-const TAG_ORDER: Record<TagSort, string> = {
-  version: 't.sort_key COLLATE "C" ASC',
-  '-version': 't.sort_key COLLATE "C" DESC',
-  pushed_at: 't.pushed_at ASC, t.name COLLATE "C" ASC',
-  '-pushed_at': 't.pushed_at DESC, t.name COLLATE "C" DESC',
-  pulled_at: 't.last_pulled_at ASC NULLS FIRST, t.name COLLATE "C" ASC',
-  '-pulled_at': 't.last_pulled_at DESC NULLS LAST, t.name COLLATE "C" ASC',
-  name: 't.name COLLATE "C" ASC',
-  '-name': 't.name COLLATE "C" DESC',
-};
 
 /**
  * A top-level artifact: not a referrer (those are listed under their subject) and not an untagged child
@@ -156,6 +160,18 @@ export class ArtifactRepository {
     return rows[0];
   }
 
+  /** One page of an index's children, in index order. */
+  async children(manifestId: string, offset: number, limit: number): Promise<ChildRow[]> {
+    const rows: { child: ChildRow }[] = await this.dataSource.query(
+      `SELECT ${CHILD_OBJECT} AS child
+       FROM manifest m JOIN manifest_child c ON c.parent_id = m.id
+       LEFT JOIN manifest cm ON cm.repository_id = m.repository_id AND cm.digest = c.child_digest
+       WHERE m.id = $1 AND c.position >= $2 ORDER BY c.position LIMIT $3`,
+      [manifestId, offset, limit],
+    );
+    return rows.map((r) => r.child);
+  }
+
   async tagDetails(manifestId: string): Promise<TagDetailRow[]> {
     return this.dataSource.query(
       `SELECT name, pushed_at AS "pushedAt", last_pulled_at AS "lastPulledAt", pull_count::float8 AS "pullCount", moving
@@ -190,10 +206,15 @@ export class ArtifactRepository {
     );
   }
 
+  /**
+   * A page of tags: after `after` (the previous page's last keys, keyset paging) or at `offset`. Either
+   * way the page's ids are found first from the narrow tag rows and its columns (platforms included)
+   * built only for those, so a deep page costs about what the first one does.
+   */
   async listTags(
     repositoryId: string,
     filter: { q?: string; variant?: string; sort: TagSort },
-    offset: number,
+    page: { offset: number; after?: string[] },
     limit: number,
   ): Promise<{ items: TagRow[]; total: number }> {
     const params: unknown[] = [repositoryId];
@@ -209,18 +230,30 @@ export class ArtifactRepository {
       where += ` AND EXISTS (SELECT 1 FROM unnest(string_to_array(t.variant, '-')) AS w(word)
                               WHERE w.word = $${n} OR (starts_with(w.word, $${n}) AND substr(w.word, length($${n}) + 1) ~ '^[0-9][0-9.]*$'))`;
     }
+    const counted = this.dataSource.query(`SELECT count(*)::int AS n FROM tag t WHERE ${where}`, [...params]);
+    const order = TAG_ORDERS[filter.sort];
+    const orderBy = order.columns.map((c) => `${c.sql} ${order.direction}`).join(', ');
+    let pageWhere = where;
+    if (page.after) {
+      const placeholders = order.columns.map((c, i) => {
+        params.push(page.after![i]);
+        return c.type === 'text' ? `$${params.length}::text COLLATE "C"` : `$${params.length}::timestamptz`;
+      });
+      pageWhere += ` AND (${order.columns.map((c) => c.sql).join(', ')}) ${order.direction === 'ASC' ? '>' : '<'} (${placeholders.join(', ')})`;
+    }
     const n = params.length;
-    const [items, counted] = await Promise.all([
-      this.dataSource.query(
-        `SELECT t.name, t.moving, t.pushed_at AS "pushedAt", t.last_pulled_at AS "lastPulledAt", t.pull_count::float8 AS "pullCount",
-                m.digest, m.media_type AS "mediaType", m.kind, m.total_size::float8 AS "totalSize", m.platform, ${CHILDREN}
-         FROM tag t JOIN manifest m ON m.id = t.manifest_id
-         WHERE ${where} ORDER BY ${TAG_ORDER[filter.sort]} LIMIT $${n + 1} OFFSET $${n + 2}`,
-        [...params, limit, offset],
-      ),
-      this.dataSource.query(`SELECT count(*)::int AS n FROM tag t WHERE ${where}`, params),
-    ]);
-    return { items, total: counted[0].n };
+    const keys = order.columns.map((c) => `(${c.sql})::text`).join(', ');
+    const items = this.dataSource.query(
+      `SELECT t.name, t.moving, t.pushed_at AS "pushedAt", t.last_pulled_at AS "lastPulledAt", t.pull_count::float8 AS "pullCount",
+              m.digest, m.media_type AS "mediaType", m.kind, m.total_size::float8 AS "totalSize", m.platform, ${CHILDREN},
+              ARRAY[${keys}] AS keys
+       FROM (SELECT t.id FROM tag t WHERE ${pageWhere} ORDER BY ${orderBy} LIMIT $${n + 1} OFFSET $${n + 2}) page
+       JOIN tag t ON t.id = page.id JOIN manifest m ON m.id = t.manifest_id
+       ORDER BY ${orderBy}`,
+      [...params, limit, page.after ? 0 : page.offset],
+    );
+    const [rows, total] = await Promise.all([items, counted]);
+    return { items: rows, total: total[0].n };
   }
 
   /** How many tags carry each variant key, for the variant chips. */

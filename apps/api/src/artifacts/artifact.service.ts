@@ -6,6 +6,7 @@ import {
   isValidTag,
   parseManifest,
   parseTag,
+  type HelmChartSummary,
   type ImageConfigSummary,
   type ParsedManifest,
   repositoryInProject,
@@ -16,20 +17,23 @@ import type { Permission } from '../access/permissions';
 import type { Principal, UserPrincipal } from '../access/principal';
 import { actorOf, AuditService } from '../audit/audit.service';
 import { DomainError } from '../common/domain-error';
-import { offsetOf } from '../common/paging';
+import { offsetOf, type Paging } from '../common/paging';
 import { inTransaction } from '../database/queryable';
 import { immutableTagError, ImmutabilityService } from '../policies/immutability.service';
 import { ProjectAccessService } from '../projects/project-access.service';
-import { readImageConfig } from '../registry/image-config';
+import { readHelmChartConfig, readImageConfig } from '../registry/image-config';
 import { CatalogRepository } from '../registry/catalog.repository';
 import { ManifestRepository } from '../registry/manifest.repository';
 import { RegistryChangeFeed } from '../registry/registry-change-feed';
 import { STORAGE_DRIVER } from '../storage/storage.module';
-import type { TagAdded, ArtifactDeletion, ArtifactDetail, ArtifactListQuery, ArtifactPlatform, ArtifactSummary, TagListQuery, TagPage, TagView } from './artifact.dto';
+import type { TagAdded, ArtifactDeletion, ArtifactDetail, ChildPage, ArtifactListQuery, ArtifactPlatform, ArtifactSummary, TagListQuery, TagPage, TagView } from './artifact.dto';
 import { ArtifactRepository, ArtifactRow, ChildRow } from './artifact.repository';
+import { decodeTagCursor, encodeTagCursor } from './tag-cursor';
 
 /** Config blobs are a few KiB; the detail page does not read one larger than this. */
 const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+/** A detail answer carries the manifest document up to this size; a 10,000-entry index is megabytes. */
+const MAX_INLINE_MANIFEST_BYTES = 256 * 1024;
 
 /** One repository of one project, once the caller's access to it is settled. */
 interface RepositoryRef {
@@ -70,11 +74,12 @@ export class ArtifactService {
     const row = await this.artifacts.find(repository.id, referenceOf(reference));
     if (!row) throw artifactNotFound(repository.name, reference);
     const manifest = parseStored(row.content, row.mediaType);
-    const [tagDetails, parents, referrers, config, deletion] = await Promise.all([
+    const [tagDetails, parents, referrers, config, chart, deletion] = await Promise.all([
       this.artifacts.tagDetails(row.id),
       this.artifacts.parents(repository.id, row.digest),
       this.artifacts.referrers(repository.id, row.digest),
       this.configOf(manifest),
+      row.kind === 'helm-chart' ? this.chartOf(manifest) : null,
       this.artifacts.deletionSet(repository.id, row, this.dataSource),
     ]);
     const [freeableBytes, immutable] = await Promise.all([
@@ -83,29 +88,36 @@ export class ArtifactService {
     ]);
     const attested = new Map((manifest?.manifests ?? []).map((d) => [d.digest, d.annotations?.['vnd.docker.reference.digest'] ?? null]));
     const summary = summaryOf(row);
+    // An image's platform, when its push predates platform capture, comes from the config read here.
+    const platforms = summary.platforms.length === 0 && config?.os && config.architecture ? [ownPlatform(row, config)] : summary.platforms;
     return {
       ...summary,
-      // An image's platform, when its push predates platform capture, comes from the config read here.
-      platforms: summary.platforms.length === 0 && config?.os && config.architecture ? [ownPlatform(row, config)] : summary.platforms,
+      platforms,
+      platformCount: Math.max(summary.platformCount, platforms.length),
       repository: repository.name,
-      manifest: manifest?.raw ?? null,
+      manifest: row.size <= MAX_INLINE_MANIFEST_BYTES ? (manifest?.raw ?? null) : null,
       config,
       configDigest: row.configDigest,
+      chart,
       layers: (manifest?.layers ?? []).map((d) => ({ digest: d.digest, mediaType: d.mediaType, size: d.size, annotations: d.annotations ?? {} })),
       annotations: row.annotations ?? {},
       tagDetails: tagDetails.map((tag) => ({ ...tag, immutable: immutable.has(tag.name) })),
-      children: (row.children ?? []).map((c) => ({
-        ...platformOf(c),
-        mediaType: c.mediaType,
-        size: Number(c.size),
-        present: c.kind !== null,
-        kind: c.kind,
-        attests: c.attestation ? (attested.get(c.digest) ?? null) : null,
-      })),
+      children: (row.children ?? []).map((c) => childOf(c, attested)),
       parents,
       referrers: referrers.map((r) => ({ ...r, annotations: r.annotations ?? {} })),
       freeableBytes,
     };
+  }
+
+  /** An index's children, a page at a time, in index order (the detail carries only the first 100). */
+  async children(principal: Principal, projectName: string, path: string, reference: string, paging: Paging): Promise<ChildPage> {
+    const repository = await this.repository(principal, projectName, path, 'pull');
+    const row = await this.artifacts.find(repository.id, referenceOf(reference));
+    if (!row) throw artifactNotFound(repository.name, reference);
+    const manifest = parseStored(row.content, row.mediaType);
+    const attested = new Map((manifest?.manifests ?? []).map((d) => [d.digest, d.annotations?.['vnd.docker.reference.digest'] ?? null]));
+    const items = await this.artifacts.children(row.id, offsetOf(paging), paging.pageSize);
+    return { items: items.map((c) => childOf(c, attested)), total: row.childCount, page: paging.page, pageSize: paging.pageSize };
   }
 
   /**
@@ -147,10 +159,15 @@ export class ArtifactService {
 
   async listTags(principal: Principal, projectName: string, path: string, query: TagListQuery): Promise<TagPage> {
     const repository = await this.repository(principal, projectName, path, 'pull');
+    const after = query.cursor === undefined ? undefined : decodeTagCursor(query.cursor, query.sort).keys;
     const [{ items, total }, variants] = await Promise.all([
-      this.artifacts.listTags(repository.id, query, offsetOf(query), query.pageSize),
+      this.artifacts.listTags(repository.id, query, { offset: offsetOf(query), after }, query.pageSize + 1),
       this.artifacts.variantCounts(repository.id),
     ]);
+    // One row more than the page tells whether another page follows.
+    const more = items.length > query.pageSize;
+    if (more) items.pop();
+    const last = items[items.length - 1];
     const immutable = await this.immutability.protectedOf(repository.name, items.map((row) => row.name));
     return {
       items: items.map((row): TagView => {
@@ -162,6 +179,7 @@ export class ArtifactService {
           kind: row.kind,
           totalSize: row.totalSize,
           platforms: platformsOf(row),
+          platformCount: platformCountOf(row),
           pushedAt: row.pushedAt,
           lastPulledAt: row.lastPulledAt,
           pullCount: row.pullCount,
@@ -176,6 +194,7 @@ export class ArtifactService {
       page: query.page,
       pageSize: query.pageSize,
       variants: variantFamilies(variants),
+      nextCursor: more && last ? encodeTagCursor({ sort: query.sort, keys: last.keys }) : null,
     };
   }
 
@@ -241,6 +260,17 @@ export class ArtifactService {
     return { project, name, id };
   }
 
+  /** A Helm chart's Chart.yaml from its config blob; null when it cannot be read. */
+  private async chartOf(manifest: ParsedManifest | undefined): Promise<HelmChartSummary | null> {
+    try {
+      return await readHelmChartConfig(this.storage, manifest?.config, MAX_CONFIG_BYTES);
+    } catch (err) {
+      if (!(err instanceof PathNotFoundError)) throw err;
+      this.logger.warn(`chart config blob ${manifest?.config?.digest} is recorded but missing from storage`);
+      return null;
+    }
+  }
+
   /** The image config's summary, read from storage; null for non-images or when it cannot be read. */
   private async configOf(manifest: ParsedManifest | undefined): Promise<ImageConfigSummary | null> {
     try {
@@ -282,6 +312,7 @@ function summaryOf(row: ArtifactRow): ArtifactSummary {
     size: row.size,
     totalSize: row.totalSize,
     platforms: platformsOf(row),
+    platformCount: platformCountOf(row),
     subject: row.subject,
     pushedAt: row.pushedAt,
     lastPulledAt: row.lastPulledAt,
@@ -294,6 +325,21 @@ function platformsOf(row: Pick<ArtifactRow, 'digest' | 'platform' | 'children' |
   if (row.children && row.children.length > 0) return row.children.map(platformOf);
   if (row.platform) return [ownPlatform(row, row.platform)];
   return [];
+}
+
+function platformCountOf(row: Pick<ArtifactRow, 'platform' | 'childCount'>): number {
+  return row.childCount > 0 ? row.childCount : row.platform ? 1 : 0;
+}
+
+function childOf(c: ChildRow, attested: Map<string, string | null>): ArtifactDetail['children'][number] {
+  return {
+    ...platformOf(c),
+    mediaType: c.mediaType,
+    size: Number(c.size),
+    present: c.kind !== null,
+    kind: c.kind,
+    attests: c.attestation ? (attested.get(c.digest) ?? null) : null,
+  };
 }
 
 function ownPlatform(row: Pick<ArtifactRow, 'digest' | 'totalSize'>, platform: { os?: string; architecture?: string; variant?: string }): ArtifactPlatform {

@@ -10,9 +10,10 @@ import { TransferJobs1764806400000 } from '../../../../migrations/1764806400000-
 import { BlobUncompressedSize1764892800000 } from '../../../../migrations/1764892800000-blob-uncompressed-size';
 import { UploadQuota1765000100000 } from '../../../../migrations/1765000100000-upload-quota';
 import { RefreshTokens1765000400000 } from '../../../../migrations/1765000400000-refresh-tokens';
+import { TagKeysetIndexes1765000600000 } from '../../../../migrations/1765000600000-tag-keyset-indexes';
 
 /** Migrations are listed, not globbed, so the same list works from sources (tests) and from dist. */
-export const MIGRATIONS = [RegistryCore1764201600000, IdentityAndAccess1764288000000, ConsoleSessions1764374400000, RepositoryDescription1764460800000, Discovery1764547200000, SearchTrigram1764633600000, StorageLifecycle1764720000000, TransferJobs1764806400000, BlobUncompressedSize1764892800000, UploadQuota1765000100000, RefreshTokens1765000400000];
+export const MIGRATIONS = [RegistryCore1764201600000, IdentityAndAccess1764288000000, ConsoleSessions1764374400000, RepositoryDescription1764460800000, Discovery1764547200000, SearchTrigram1764633600000, StorageLifecycle1764720000000, TransferJobs1764806400000, BlobUncompressedSize1764892800000, UploadQuota1765000100000, RefreshTokens1765000400000, TagKeysetIndexes1765000600000];
 
 export function createDataSource(url: string): DataSource {
   return new DataSource({

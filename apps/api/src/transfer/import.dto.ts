@@ -44,6 +44,12 @@ export const StartImportQuery = z.object({
     .pipe(z.array(ImportName).max(1000).optional()),
   /** Stop at awaiting_names even when every image has a name, so the names can be checked first. */
   review: z.stringbool().default(false),
+  /**
+   * `repository`/`tag` only for images the archive leaves unnamed (the console's suggestion from a repository
+   * page). Without it they are what the caller asks: they rename a one-image archive's image, and an
+   * archive that names each of its several images is refused rather than imported under other names.
+   */
+  only_unnamed: z.stringbool().default(false),
 });
 export type StartImportQuery = z.output<typeof StartImportQuery>;
 

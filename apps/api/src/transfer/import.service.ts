@@ -8,6 +8,7 @@ import {
   ImageTarget,
   ImportPlan,
   isValidTag,
+  defaultsUnused,
   proposeTargets,
   ProposedTargets,
   readUserTarget,
@@ -110,7 +111,15 @@ export class ImportService implements OnModuleInit, OnApplicationShutdown {
       await this.jobs.analyzing(id, reader.bytesRead);
       const plan = buildImportPlan(read.contents);
       this.refuseOversizedBlobs(plan);
-      const proposed = proposeTargets(plan.images, project.name, defaults);
+      const override = !query.only_unnamed;
+      if (override && defaultsUnused(plan.images, project.name, defaults)) {
+        const given = [defaults.repository && `repository ${defaults.repository}`, defaults.tag && `tag ${defaults.tag}`].filter(Boolean).join(' and ');
+        throw DomainError.invalid(
+          `this archive names each of its ${plan.images.length} images itself, so the ${given} given would name none of them; ` +
+            'give `names` ([{"index":0,"repository":"app","tag":"1.0"}], one entry per image to rename) or import with review=true to choose',
+        );
+      }
+      const proposed = proposeTargets(plan.images, project.name, defaults, { override });
       let targets = proposed.map((p) => p.targets);
       if (query.names) {
         const applied = applyUserNames(targets, query.names, project.name);

@@ -494,6 +494,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{name}/repositories/{path}/-/artifacts/{reference}/children": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Page through an index's children (platforms, attestations) in index order; the artifact itself carries the first 100 */
+        get: operations["artifactChildren"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{name}/repositories/{path}/-/artifacts/{reference}/tags": {
         parameters: {
             query?: never;
@@ -1009,6 +1026,7 @@ export interface components {
                 attestation: boolean;
                 totalSize: number | null;
             }[];
+            platformCount: number;
             subject: string | null;
             /** Format: date-time */
             pushedAt: string;
@@ -1042,6 +1060,19 @@ export interface components {
                 }[];
             } | null;
             configDigest: string | null;
+            chart: {
+                name?: string;
+                version?: string;
+                appVersion?: string;
+                description?: string;
+                apiVersion?: string;
+                type?: string;
+                kubeVersion?: string;
+                home?: string;
+                icon?: string;
+                deprecated?: boolean;
+                keywords: string[];
+            } | null;
             layers: {
                 digest: string;
                 mediaType: string;
@@ -1112,6 +1143,7 @@ export interface components {
                 attestation: boolean;
                 totalSize: number | null;
             }[];
+            platformCount: number;
             subject: string | null;
             /** Format: date-time */
             pushedAt: string;
@@ -1653,6 +1685,7 @@ export interface components {
                 name: string;
                 count: number;
             }[];
+            nextCursor: string | null;
         };
         TagView: {
             name: string;
@@ -1669,6 +1702,7 @@ export interface components {
                 attestation: boolean;
                 totalSize: number | null;
             }[];
+            platformCount: number;
             /** Format: date-time */
             pushedAt: string;
             lastPulledAt: string | null;
@@ -2578,6 +2612,7 @@ export interface operations {
                 tag?: string;
                 names?: string;
                 review?: string;
+                only_unnamed?: string;
             };
             header?: never;
             path: {
@@ -3033,6 +3068,56 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    artifactChildren: {
+        parameters: {
+            query?: {
+                /** @description The page, 1-based. */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page. */
+                page_size?: components["parameters"]["PageSize"];
+            };
+            header?: never;
+            path: {
+                name: string;
+                path: string;
+                reference: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Page through an index's children (platforms, attestations) in index order; the artifact itself carries the first 100 */
+            200: {
+                headers: {
+                    /** @description The total number of items */
+                    "X-Total-Count"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            digest: string;
+                            os: string | null;
+                            architecture: string | null;
+                            variant: string | null;
+                            attestation: boolean;
+                            totalSize: number | null;
+                            mediaType: string;
+                            size: number;
+                            present: boolean;
+                            kind: ("image" | "index" | "helm-chart" | "signature" | "sbom" | "attestation" | "other") | null;
+                            attests: string | null;
+                        }[];
+                        total: number;
+                        page: number;
+                        pageSize: number;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
     artifactAddTag: {
         parameters: {
             query?: never;
@@ -3120,6 +3205,7 @@ export interface operations {
                 q?: string;
                 sort?: "version" | "-version" | "pushed_at" | "-pushed_at" | "pulled_at" | "-pulled_at" | "name" | "-name";
                 variant?: string;
+                cursor?: string;
             };
             header?: never;
             path: {

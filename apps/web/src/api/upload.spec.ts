@@ -72,5 +72,6 @@ describe('uploadArchive', () => {
   it('builds the import address with the optional target', () => {
     expect(importUrl('team', { repository: 'app', tag: '1.0' })).toBe('/api/v1/projects/team/imports?repository=app&tag=1.0');
     expect(importUrl('team')).toBe('/api/v1/projects/team/imports');
+    expect(importUrl('team', { repository: 'team/app', onlyUnnamed: true })).toBe('/api/v1/projects/team/imports?repository=team%2Fapp&only_unnamed=true');
   });
 });

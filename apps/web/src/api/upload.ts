@@ -10,6 +10,8 @@ export interface ImportOptions {
   repository?: string;
   /** Tag for images the archive does not name. */
   tag?: string;
+  /** Use repository/tag only for images the archive does not name (not to rename a one-image archive's image). */
+  onlyUnnamed?: boolean;
 }
 
 export interface UploadProgress {
@@ -22,6 +24,7 @@ export function importUrl(project: string, options: ImportOptions = {}): string 
   const query = new URLSearchParams();
   if (options.repository?.trim()) query.set('repository', options.repository.trim());
   if (options.tag?.trim()) query.set('tag', options.tag.trim());
+  if (options.onlyUnnamed) query.set('only_unnamed', 'true');
   const qs = query.toString();
   return `/api/v1/projects/${encodeURIComponent(project)}/imports${qs ? `?${qs}` : ''}`;
 }

@@ -46,6 +46,14 @@ describe('translation catalogues', () => {
     expect(broken).toEqual([]);
   });
 
+  it('has singular and plural forms for every English count of things ("1 layer", not "1 layers")', () => {
+    const english = keysOf(messages.en);
+    const text = (key: string) => key.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown>)[part], messages.en) as string;
+    // "{n} layers", "{n} tags selected": a count followed by a plural noun; "at most {n} rules" is a fixed limit, never 1.
+    const unpaired = english.filter((key) => /\{(n|count|total)\} [a-z]+s\b/.test(text(key)) && !/at most \{n\}/.test(text(key)) && !text(key).includes(' | '));
+    expect(unpaired).toEqual([]);
+  });
+
   it('has every key the code uses literally (t("ns.key"))', () => {
     const english = new Set(keysOf(messages.en));
     const prefixes = new Set([...english].flatMap((key) => key.split('.').map((_, i, parts) => parts.slice(0, i + 1).join('.'))));

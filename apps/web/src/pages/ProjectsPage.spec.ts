@@ -40,7 +40,7 @@ describe('ProjectsPage', () => {
     const row = wrapper.get('[data-test="project-row"][data-name="library"]');
     expect(row.text()).toContain('Public');
     expect(row.text()).toContain('Developer');
-    expect(row.text()).toContain('2 KB');
+    expect(row.text()).toContain('2 KiB');
     expect(row.text()).toContain('Official');
     expect(row.get('a').attributes('href')).toBe('/projects/library');
   });

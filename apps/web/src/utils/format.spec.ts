@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration } from './format';
+import { formatBytes, formatDuration } from './format';
+import { rowBytes } from '@/components/repository/rowFormat';
+
+describe('formatBytes', () => {
+  it('names 1024-based sizes with binary units, as the server\'s messages do', () => {
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(1536)).toBe('1.5 KiB');
+    expect(formatBytes(5 * 1024 ** 2)).toBe('5 MiB');
+    expect(formatBytes(3.25 * 1024 ** 3, 'zh-CN')).toBe('3.25 GiB');
+    expect(rowBytes(1536, 'en')).toBe('1.5 KiB');
+    expect(rowBytes(120 * 1024 ** 2, 'en')).toBe('120 MiB');
+  });
+});
 
 describe('formatDuration', () => {
   it('picks the unit by size, in the UI language', () => {

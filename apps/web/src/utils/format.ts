@@ -11,9 +11,10 @@ function cached<T extends Intl.NumberFormat | Intl.RelativeTimeFormat | Intl.Dat
   return formatter;
 }
 
-const UNITS = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
+// Binary units, as the sizes are 1024-based and as the server's messages say them (KiB, MiB, GiB).
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
 
-/** 1536 -> "1.5 KB" (1024-based, as docker shows image sizes). */
+/** 1536 -> "1.5 KiB" (1024-based, as docker shows image sizes, with the binary unit names). */
 export function formatBytes(bytes: number | null | undefined, locale = 'en'): string {
   if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return '–';
   let value = Math.max(0, bytes);

@@ -4,4 +4,4 @@ export { describeHead, describeKind, isArchiveKind, SNIFF_BYTES, sniffContent, t
 export { classifyMember, clip, layoutBlobPath, normalizeMemberName, resolveLinkTarget, unexpectedMember } from './member-names';
 export { MAX_JSON_MEMBER_BYTES, type ArchiveContents, type ArchiveLink, type ArchiveMember } from './contents';
 export { buildImportPlan, type ImportPlan, type PlannedBlob, type PlannedImage, type PlannedManifest } from './plan';
-export { applyUserNames, proposeTargets, readUserTarget, type ImageTarget, type ProposedTargets } from './targets';
+export { applyUserNames, defaultsUnused, proposeTargets, readUserTarget, type ImageTarget, type ProposedTargets } from './targets';

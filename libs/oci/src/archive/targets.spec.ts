@@ -1,4 +1,4 @@
-import { applyUserNames, proposeTargets, readArchiveName, readUserTarget } from './targets';
+import { applyUserNames, defaultsUnused, proposeTargets, readArchiveName, readUserTarget } from './targets';
 
 describe('archive names', () => {
   it.each([
@@ -49,6 +49,35 @@ describe('proposeTargets', () => {
       { targets: [{ repository: 'team/imported', tag: 'v1' }] },
       { targets: [{ repository: 'team/imported', tag: '2.0' }], suggestedTag: '2.0' },
     ]);
+  });
+
+  it('puts the only image of an archive where the user asked, though the archive names it', () => {
+    const named = [{ sourceNames: ['docker.io/team/app:1.0', 'team/app:latest'] }];
+    expect(proposeTargets(named, 'team', { repository: 'team/mine', tag: 'v1' })).toEqual([{ targets: [{ repository: 'team/mine', tag: 'v1' }] }]);
+    // Only a repository: the archive's tags go with it; only a tag: the archive's repository takes it.
+    expect(proposeTargets(named, 'team', { repository: 'team/mine' })).toEqual([
+      {
+        targets: [
+          { repository: 'team/mine', tag: '1.0' },
+          { repository: 'team/mine', tag: 'latest' },
+        ],
+      },
+    ]);
+    expect(proposeTargets(named, 'team', { tag: 'v2' })).toEqual([{ targets: [{ repository: 'team/app', tag: 'v2' }] }]);
+    // Defaults meant only for unnamed images (the console's suggestion) leave the archive's names alone.
+    expect(proposeTargets(named, 'team', { repository: 'team/mine' }, { override: false })[0].targets).toEqual([
+      { repository: 'team/app', tag: '1.0' },
+      { repository: 'team/app', tag: 'latest' },
+    ]);
+  });
+
+  it('tells when a repository or tag given would name no image of a several-image archive', () => {
+    const both = [{ sourceNames: ['team/a:1'] }, { sourceNames: ['b:2'] }];
+    expect(defaultsUnused(both, 'team', { repository: 'team/x' })).toBe(true);
+    expect(defaultsUnused(both, 'team', { tag: 'v1' })).toBe(true);
+    expect(defaultsUnused(both, 'team', {})).toBe(false);
+    expect(defaultsUnused([{ sourceNames: ['team/a:1'] }, { sourceNames: ['3.0'] }], 'team', { repository: 'team/x' })).toBe(false);
+    expect(defaultsUnused([{ sourceNames: ['team/a:1'] }], 'team', { repository: 'team/x' })).toBe(false);
   });
 
   it('leaves images unnamed without defaults, and asks rather than give two images one tag', () => {

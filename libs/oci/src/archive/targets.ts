@@ -67,9 +67,18 @@ export interface ProposedTargets {
 
 /**
  * Targets from the archive's own names, then `defaults` (a full repository, and a tag) for images without
- * one. Two images may not take the same repository:tag: such targets are dropped from both, so they ask.
+ * one. An archive of one image goes where the defaults say even when it names itself (what the user asked
+ * for wins): the given repository with the archive's tags (or the given tag), or the archive's repositories
+ * with the given tag; with `override: false` the defaults only ever name unnamed images. Two images may not take the same repository:tag: such targets are dropped from
+ * both, so they ask.
  */
-export function proposeTargets(images: readonly { sourceNames: readonly string[] }[], project: string, defaults: { repository?: string; tag?: string } = {}): ProposedTargets[] {
+export function proposeTargets(
+  images: readonly { sourceNames: readonly string[] }[],
+  project: string,
+  defaults: { repository?: string; tag?: string } = {},
+  options: { override?: boolean } = {},
+): ProposedTargets[] {
+  const override = options.override ?? true;
   const proposed = images.map((image): ProposedTargets => {
     const targets: ImageTarget[] = [];
     const bareTags: string[] = [];
@@ -78,6 +87,11 @@ export function proposeTargets(images: readonly { sourceNames: readonly string[]
       if (read && 'target' in read) {
         if (!targets.some((t) => targetKey(t) === targetKey(read.target))) targets.push(read.target);
       } else if (read && !bareTags.includes(read.tag)) bareTags.push(read.tag);
+    }
+    if (override && images.length === 1 && targets.length > 0 && (defaults.repository || defaults.tag)) {
+      const repositories = defaults.repository ? [defaults.repository] : [...new Set(targets.map((t) => t.repository))];
+      const tags = defaults.tag ? [defaults.tag] : [...new Set([...targets.map((t) => t.tag), ...bareTags])];
+      return { targets: repositories.flatMap((repository) => tags.map((tag) => ({ repository, tag }))), ...(bareTags.length > 0 ? { suggestedTag: bareTags[0] } : {}) };
     }
     if (targets.length === 0 && defaults.repository) {
       for (const tag of bareTags.length > 0 ? bareTags : [defaults.tag ?? 'latest']) targets.push({ repository: defaults.repository, tag });
@@ -88,6 +102,18 @@ export function proposeTargets(images: readonly { sourceNames: readonly string[]
   proposed.forEach((p) => p.targets.forEach((t) => owners.set(targetKey(t), (owners.get(targetKey(t)) ?? 0) + 1)));
   for (const p of proposed) p.targets = p.targets.filter((t) => owners.get(targetKey(t)) === 1);
   return proposed;
+}
+
+/**
+ * True when the user gave a repository or tag that no image of a several-image archive would take: the
+ * archive names every image. The import refuses then rather than silently use the archive's names.
+ */
+export function defaultsUnused(images: readonly { sourceNames: readonly string[] }[], project: string, defaults: { repository?: string; tag?: string }): boolean {
+  if (images.length < 2 || (!defaults.repository && !defaults.tag)) return false;
+  return images.every((image) => image.sourceNames.some((name) => {
+    const read = readArchiveName(name, project);
+    return read !== undefined && 'target' in read;
+  }));
 }
 
 /**

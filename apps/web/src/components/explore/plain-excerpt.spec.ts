@@ -14,4 +14,14 @@ describe('plainExcerpt', () => {
   it('leaves snake_case names and lone asterisks alone', () => {
     expect(plainExcerpt('Runs my_app_name with *emphasis*, _this_ and 2 * 3')).toBe('Runs my_app_name with emphasis, this and 2 * 3');
   });
+
+  it('keeps the text of a table and drops its pipes and delimiter row, also when cut short', () => {
+    expect(plainExcerpt('# Web\n\n| tag | what |\n|---|---|\n| latest | newest build |')).toBe('Web tag what latest newest build');
+    expect(plainExcerpt('Tags:\n\n| tag | what |\n|:--|--')).toBe('Tags: tag what');
+    expect(plainExcerpt('tag | what\n---|---\nlatest | a \\| b')).toBe('tag what latest a | b');
+  });
+
+  it('drops thematic breaks and setext underlines', () => {
+    expect(plainExcerpt('Web\n===\n\nFast.\n\n---\n\n***\nMore')).toBe('Web Fast. More');
+  });
 });

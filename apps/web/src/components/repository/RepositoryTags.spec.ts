@@ -114,13 +114,28 @@ describe('RepositoryTags', () => {
     const row = wrapper.get('[data-test=tag-row][data-tag=latest]');
     expect(row.findAll('[data-test=platform-chip]').map((c) => c.text())).toEqual(['linux/amd64', 'linux/arm64/v8']);
     expect(row.findAll('[data-test=attestation-marker]')).toHaveLength(1);
+    // Each platform with what it pulls, as Docker Hub shows them; the size column is what one pull downloads, not the sum.
+    expect(row.findAll('[data-test=platform-size]').map((c) => c.text())).toEqual(['24.8 MiB', '23.8 MiB']);
+    expect(row.get('[data-test=tag-size]').text()).toBe('23.8 MiB – 24.8 MiB');
+    expect(row.get('[data-test=tag-size]').attributes('title')).toBe('What one platform pulls. All platforms together store 49.6 MiB.');
     expect(row.text()).not.toContain('unknown');
     expect(row.find('[data-test=tag-moving]').exists()).toBe(true);
     // By tag, so the artifact page keeps the name in its URL and heading.
     expect(row.get('[data-test=tag-link]').attributes('href')).toBe('/projects/library/repositories/app/api/-/artifacts/latest');
     expect(row.get('[data-test=tag-pull-tag]').attributes('title')).toBe(`docker pull ${window.location.host}/library/app/api:latest`);
     expect(row.get('[data-test=tag-pull-digest]').attributes('title')).toMatch(/library\/app\/api@sha256:one$/);
-    expect(row.get('[data-test=tag-pull-tag]').attributes('aria-label')).toBe('Copy the pull command for latest');
+    expect(row.get('[data-test=tag-pull-tag]').attributes('aria-label')).toBe('By tag: copy the pull command for latest');
+  });
+
+  it('copies a Helm chart tag with helm, not docker', async () => {
+    get.mockImplementation(async (path: string) => {
+      if (path === TAGS) return tagPage([tag('0.1.0', 'sha256:chart', { kind: 'helm-chart', mediaType: 'application/vnd.oci.image.manifest.v1+json', platforms: [], platformCount: 0 })]);
+      throw new Error(`unexpected ${path}`);
+    });
+    const { wrapper } = await mountAt('/projects/library/repositories/app/api/-/tags');
+    const row = wrapper.get('[data-test=tag-row][data-tag="0.1.0"]');
+    expect(row.get('[data-test=tag-pull-tag]').attributes('title')).toBe(`helm pull oci://${window.location.host}/library/app/api --version 0.1.0`);
+    expect(row.get('[data-test=tag-pull-digest]').attributes('title')).toBe(`helm pull oci://${window.location.host}/library/app/api@sha256:chart`);
   });
 
   it('has no selection or delete without the delete permission', async () => {
@@ -144,7 +159,7 @@ describe('RepositoryTags', () => {
     const dialog = document.body.querySelector('.el-dialog');
     expect(dialog?.textContent).toContain('Delete 3 tags?');
     expect(dialog?.textContent).toContain('You are deleting 3 tags.');
-    expect(dialog?.textContent).toContain('1 image is left without a tag: up to 3 MB');
+    expect(dialog?.textContent).toContain('1 image is left without a tag: up to 3 MiB');
     del.mockResolvedValue(undefined);
     (document.body.querySelector('[data-test=confirm-delete]') as HTMLButtonElement).click();
     await flushPromises();

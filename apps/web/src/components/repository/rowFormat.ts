@@ -32,7 +32,7 @@ export function rowExactTime(value: string, locale: string): string {
 }
 
 const numbers = new Map<string, Intl.NumberFormat>();
-const UNITS = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
 
 /** As utils/format formatBytes: 1024-based, as docker shows image sizes. */
 export function rowBytes(bytes: number, locale: string): string {

@@ -10,9 +10,10 @@ export function tag(name: string, digest: string, extra: Partial<TagView> = {}):
     totalSize: 52_000_000,
     platforms: [
       { digest: 'sha256:a1', os: 'linux', architecture: 'amd64', variant: null, attestation: false, totalSize: 26_000_000 },
-      { digest: 'sha256:a2', os: 'linux', architecture: 'arm64', variant: 'v8', attestation: false, totalSize: 26_000_000 },
+      { digest: 'sha256:a2', os: 'linux', architecture: 'arm64', variant: 'v8', attestation: false, totalSize: 25_000_000 },
       { digest: 'sha256:a3', os: null, architecture: null, variant: null, attestation: true, totalSize: 500 },
     ],
+    platformCount: 3,
     pushedAt: '2026-01-01T00:00:00Z',
     lastPulledAt: null,
     pullCount: 0,
@@ -26,7 +27,7 @@ export function tag(name: string, digest: string, extra: Partial<TagView> = {}):
 }
 
 export function tagPage(items: TagView[], total = items.length): TagPage {
-  return { items, total, page: 1, pageSize: 20, variants: [{ name: 'alpine', count: 3 }, { name: 'slim', count: 1 }] };
+  return { items, total, page: 1, pageSize: 20, variants: [{ name: 'alpine', count: 3 }, { name: 'slim', count: 1 }], nextCursor: null };
 }
 
 export function repositoryView(extra: Partial<RepositoryView> = {}): RepositoryView {
@@ -58,6 +59,7 @@ export function artifactDetail(extra: Partial<ArtifactDetail> = {}): ArtifactDet
     size: 500,
     totalSize: 30_000_000,
     platforms: [],
+    platformCount: 0,
     subject: null,
     pushedAt: '2026-01-01T00:00:00Z',
     lastPulledAt: null,
@@ -66,6 +68,7 @@ export function artifactDetail(extra: Partial<ArtifactDetail> = {}): ArtifactDet
     manifest: {},
     config: null,
     configDigest: null,
+    chart: null,
     layers: [],
     annotations: {},
     tagDetails: [{ name: '1.0', pushedAt: '2026-01-01T00:00:00Z', lastPulledAt: null, pullCount: 0, moving: false, immutable: false }],

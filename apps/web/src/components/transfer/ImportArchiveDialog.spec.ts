@@ -73,6 +73,15 @@ afterEach(() => {
 });
 
 describe('ImportArchiveDialog', () => {
+  it("sends the page's repository, left as offered, for unnamed images only; typed over, as the target asked for", async () => {
+    uploadArchive.mockResolvedValue(job({ status: 'succeeded' }));
+    const wrapper = await open({ repository: 'team/app' });
+    await pick(wrapper, archive());
+    await wrapper.get('[data-test="import-start"]').trigger('click');
+    await flushPromises();
+    expect(uploadArchive).toHaveBeenLastCalledWith('team', expect.any(File), { repository: 'team/app', tag: '', onlyUnnamed: true }, expect.any(Function), expect.any(AbortSignal));
+  });
+
   it('uploads the picked file with the target, shows bytes sent, then polls the job every second until it ends', async () => {
     let report!: (p: UploadProgress) => void;
     let answer!: (job: ImportJob) => void;
@@ -230,7 +239,7 @@ describe('ImportArchiveDialog', () => {
     expect(opened).toHaveBeenCalledTimes(2);
 
     await pick(wrapper, archive());
-    expect(wrapper.get('[data-test="import-file-name"]').text()).toBe('app.tar（2.93 KB）');
+    expect(wrapper.get('[data-test="import-file-name"]').text()).toBe('app.tar（2.93 KiB）');
     expect(wrapper.get('[data-test="import-choose"]').text()).toBe('更换文件');
     i18n.global.locale.value = 'en';
   });

@@ -88,7 +88,7 @@ describe('GcPage', () => {
       ['4', 'succeeded'],
       ['3', 'stopped'],
     ]);
-    expect(rows[0].find('[data-test="gc-bytes-freed"]').text()).toBe('5 MB');
+    expect(rows[0].find('[data-test="gc-bytes-freed"]').text()).toBe('5 MiB');
     expect(rows[0].text()).toContain('3m 20s');
     expect(rows[1].text()).toContain('Schedule');
     expect(rows[1].text()).toContain('scheduler');
@@ -126,12 +126,12 @@ describe('GcPage', () => {
     expect(progress.find('[data-test="gc-phase"]').text()).toBe('Deleting blobs');
     expect(progress.find('[data-test="gc-items"]').text()).toBe('8 of 10 items');
     expect(progress.find('[role="progressbar"]').attributes('aria-valuenow')).toBe('8');
-    expect(progress.find('[data-test="gc-progress-bytes"]').text()).toBe('4 KB');
+    expect(progress.find('[data-test="gc-progress-bytes"]').text()).toBe('4 KiB');
 
     await vi.advanceTimersByTimeAsync(1000);
     expect(runGets()).toBe(2);
     expect(wrapper.find('[data-test="gc-progress"]').exists()).toBe(false);
-    expect(wrapper.find('[data-test="gc-result"]').text()).toContain('Dry run finished: 8 KB would be freed.');
+    expect(wrapper.find('[data-test="gc-result"]').text()).toContain('Dry run finished: 8 KiB would be freed.');
     await vi.advanceTimersByTimeAsync(3000);
     expect(runGets()).toBe(2);
   });

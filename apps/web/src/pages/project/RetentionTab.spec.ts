@@ -178,8 +178,8 @@ describe('RetentionTab', () => {
     const total = preview.find('[data-test="retention-preview-total"]');
     expect(total.attributes('data-bytes')).toBe('3072');
     expect(total.text()).toContain('3 artifacts');
-    expect(total.text()).toContain('3 KB');
-    expect(preview.find('[data-test="retention-preview-summary"]').text()).toBe('Would be deleted: 3 artifacts, 3 KB');
+    expect(total.text()).toContain('3 KiB');
+    expect(preview.find('[data-test="retention-preview-summary"]').text()).toBe('Would be deleted: 3 artifacts, 3 KiB');
     expect(preview.text()).toContain('sha256:aaaaaaaaaaaa');
     expect(preview.text()).toContain('untagged');
     expect(wrapper.find('[data-test="retention-status"]').text()).toContain('3 artifacts (4 tags) would be deleted');
@@ -222,7 +222,7 @@ describe('RetentionTab', () => {
     }
     const row = wrapper.find('[data-test="retention-history"] [data-test="retention-history-row"]');
     expect(row.attributes('data-status')).toBe('succeeded');
-    expect(row.find('[data-test="retention-history-bytes"]').text()).toBe('1.5 KB');
+    expect(row.find('[data-test="retention-history-bytes"]').text()).toBe('1.5 KiB');
     expect(row.text()).toContain('4.2s');
   });
 

@@ -85,6 +85,7 @@ describe('ArtifactPage', () => {
     expect(wrapper.get('[data-test=config-entrypoint]').text()).toContain('["/bin/app"]');
     expect(wrapper.get('[data-test=config-env]').text()).toContain('PATH=/usr/bin');
     expect(wrapper.findAll('[data-test=artifact-layer]')).toHaveLength(1);
+    expect(wrapper.get('[data-test=artifact-layers] tfoot').text()).toContain('1 layer in total');
     expect(wrapper.findAll('[data-test=history-step]')).toHaveLength(2);
     expect(wrapper.get('[data-test=annotation-source] a').attributes('href')).toBe('https://github.com/example/app');
     // An annotation is data from whoever pushed: a javascript: URL stays text.
@@ -112,6 +113,76 @@ describe('ArtifactPage', () => {
     expect(rows[2].attributes('data-attestation')).toBe('true');
     expect(rows[2].text()).not.toContain('unknown');
     expect(rows[0].get('a').attributes('href')).toBe(`/projects/library/repositories/app/api/-/artifacts/${CHILD_AMD}`);
+  });
+
+  it('offers docker, podman and nerdctl pull commands for an image, and remembers the client picked', async () => {
+    localStorage.clear();
+    const { wrapper } = await mountAt(`/projects/library/repositories/app/api/-/artifacts/${DIGEST}`);
+    const box = wrapper.get('[data-test=artifact-pull]');
+    expect(box.findAll('[role=group] button').map((b) => b.text())).toEqual(['docker', 'podman', 'nerdctl']);
+    expect(box.get('[data-test=pull-command-text]').text()).toBe(`docker pull berth.test:5000/library/app/api@${DIGEST}`);
+    await box.get('[data-test=pull-client-podman]').trigger('click');
+    expect(box.get('[data-test=pull-command-text]').text()).toBe(`podman pull berth.test:5000/library/app/api@${DIGEST}`);
+    expect(box.get('[data-test=pull-client-podman]').attributes('aria-pressed')).toBe('true');
+    // Every other pull box follows the choice (the tags section here), and the next visit starts with it.
+    expect(wrapper.findAll('[data-test=pull-command-text]').every((code) => code.text().startsWith('podman pull'))).toBe(true);
+    expect(localStorage.getItem('berth.pullClient')).toBe('podman');
+  });
+
+  it("shows a Helm chart's name, version, app version and description, and pulls it with helm by version, or oras", async () => {
+    artifact = artifactDetail({
+      digest: DIGEST,
+      kind: 'helm-chart',
+      artifactType: 'application/vnd.cncf.helm.config.v1+json',
+      tags: ['0.1.0'],
+      chart: { name: 'web', version: '0.1.0', appVersion: '1.25.3', description: 'The web front end', apiVersion: 'v2', type: 'application', keywords: ['web', 'nginx'], home: 'javascript:alert(1)' },
+    });
+    const { wrapper } = await mountAt(`/projects/library/repositories/app/api/-/artifacts/${DIGEST}`);
+    const chart = wrapper.get('[data-test=artifact-chart]');
+    expect(chart.get('[data-test=chart-description]').text()).toBe('The web front end');
+    expect(chart.get('[data-test=chart-name]').text()).toContain('web');
+    expect(chart.get('[data-test=chart-version]').text()).toContain('0.1.0');
+    expect(chart.get('[data-test=chart-appVersion]').text()).toContain('1.25.3');
+    expect(chart.get('[data-test=chart-keywords]').text()).toContain('web, nginx');
+    // A home page that is not http(s) stays text.
+    expect(chart.find('[data-test=chart-home] a').exists()).toBe(false);
+    const box = wrapper.get('[data-test=artifact-pull]');
+    expect(box.findAll('[role=group] button').map((b) => b.text())).toEqual(['helm', 'oras']);
+    expect(box.get('[data-test=pull-command-text]').text()).toBe('helm pull oci://berth.test:5000/library/app/api --version 0.1.0');
+    await box.get('[data-test=pull-client-oras]').trigger('click');
+    expect(box.get('[data-test=pull-command-text]').text()).toBe('oras pull berth.test:5000/library/app/api:0.1.0');
+  });
+
+  it('pulls a signature or any other OCI artifact with oras', async () => {
+    artifact = artifactDetail({ digest: DIGEST, kind: 'other', tags: [], tagDetails: [] });
+    const { wrapper } = await mountAt(`/projects/library/repositories/app/api/-/artifacts/${DIGEST}`);
+    const box = wrapper.get('[data-test=artifact-pull]');
+    expect(box.find('[role=group]').exists()).toBe(false);
+    expect(box.get('[data-test=pull-command-text]').text()).toBe(`oras pull berth.test:5000/library/app/api@${DIGEST}`);
+    expect(wrapper.find('[data-test=artifact-chart]').exists()).toBe(false);
+  });
+
+  it('shows the first 100 platforms of a huge index and pages through the rest', async () => {
+    const child = (i: number) => ({ digest: `sha256:${String(i).padStart(64, '0')}`, os: 'linux', architecture: 'amd64', variant: `v${i}`, attestation: false, totalSize: 10, mediaType: 'm', size: 1, present: true, kind: 'image' as const, attests: null });
+    artifact = artifactDetail({ digest: DIGEST, kind: 'index', platformCount: 250, children: Array.from({ length: 100 }, (_, i) => child(i)) });
+    const base = get.getMockImplementation()!;
+    get.mockImplementation((async (path: string, options?: unknown) => {
+      if (path === '/api/v1/projects/{name}/repositories/{path}/-/artifacts/{reference}/children') {
+        const page = (options as { query: { page: number } }).query.page;
+        return { items: Array.from({ length: page === 3 ? 50 : 100 }, (_, i) => child((page - 1) * 100 + i)), total: 250, page, pageSize: 100 };
+      }
+      return (base as (p: string, o?: unknown) => Promise<unknown>)(path, options);
+    }) as typeof base);
+    const { wrapper } = await mountAt(`/projects/library/repositories/app/api/-/artifacts/${DIGEST}`);
+    expect(wrapper.findAll('[data-test=artifact-child]')).toHaveLength(100);
+    const pager = wrapper.get('[data-test=artifact-platforms-pager]');
+    expect(pager.text()).toContain('250');
+    await pager.findAll('.el-pager li').find((li) => li.text() === '3')!.trigger('click');
+    await flushPromises();
+    expect(get).toHaveBeenCalledWith('/api/v1/projects/{name}/repositories/{path}/-/artifacts/{reference}/children', { path: { name: 'library', path: 'app/api', reference: DIGEST }, query: { page: 3, page_size: 100 } });
+    const rows = wrapper.findAll('[data-test=artifact-child]');
+    expect(rows).toHaveLength(50);
+    expect(rows[0].find('th').text()).toBe('linux/amd64/v200');
   });
 
   it('hides adding and deleting without push and delete permissions', async () => {
@@ -153,7 +224,7 @@ describe('ArtifactPage', () => {
     await flushPromises();
     const dialog = [...document.body.querySelectorAll('.el-dialog')].find((d) => d.textContent?.includes(`Delete sha256:${'b'.repeat(12)}?`));
     expect(dialog?.textContent).toContain('Its tags go with it: 1.0.');
-    expect(dialog?.textContent).toContain('Garbage collection can then free 1 MB.');
+    expect(dialog?.textContent).toContain('Garbage collection can then free 1 MiB.');
     (dialog?.querySelector('[data-test=confirm-delete]') as HTMLButtonElement).click();
     await flushPromises();
     expect(del).toHaveBeenLastCalledWith('/api/v1/projects/{name}/repositories/{path}/-/artifacts/{reference}', { path: { name: 'library', path: 'app/api', reference: DIGEST } });
