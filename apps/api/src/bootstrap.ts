@@ -13,6 +13,7 @@ import { createDataSource, runMigrations } from './database/data-source';
 import { EmbeddedPostgres } from './database/embedded-postgres';
 import { ensureInitialAdmin } from './identity/admin-bootstrap';
 import { createRootLogger, NestPinoLogger, requestLogging } from './observability/logging';
+import { trustProxies } from './api/trusted-proxies';
 
 export interface RunningBerth {
   url: string;
@@ -57,6 +58,8 @@ export async function startBerth(config: BerthConfig): Promise<RunningBerth> {
   }
 
   const server = express();
+  // Before anything reads the client's address or scheme.
+  trustProxies(server, config.trustedProxies);
   // First of all middleware, so every later log line of a request carries its id.
   server.use(requestLogging(logger));
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, dataSource), new ExpressAdapter(server), {

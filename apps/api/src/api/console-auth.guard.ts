@@ -7,6 +7,7 @@ import { ConsoleAuthService } from '../console-auth/console-auth.service';
 import { parseCookies } from './cookies';
 import { ConsoleRequest, ROBOTS_ALLOWED, ROUTE_ACCESS, RouteAccess } from './route-access';
 import { clearSessionCookies, CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE } from './session-cookies';
+import { clientAddress } from './trusted-proxies';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -43,7 +44,7 @@ export class ConsoleAuthGuard implements CanActivate {
         csrfCookie: cookies[CSRF_COOKIE],
         csrfHeader: Array.isArray(csrfHeader) ? csrfHeader[0] : csrfHeader,
         unsafe: !SAFE_METHODS.has(req.method),
-        address: req.socket.remoteAddress ?? '',
+        address: clientAddress(req),
       },
       { robots },
     );

@@ -1,6 +1,7 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { Request } from 'express';
 import { Actor, ANONYMOUS, Principal, UserPrincipal } from '../access/principal';
+import { clientAddress } from './trusted-proxies';
 
 /**
  * Who may call a console route:
@@ -58,4 +59,4 @@ export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionCont
 export const CurrentSessionId = createParamDecorator((_: unknown, ctx: ExecutionContext): string | undefined => ctx.switchToHttp().getRequest<ConsoleRequest>().consoleSessionId);
 
 /** The client address, as the login limiter and the audit log see it. */
-export const ClientAddress = createParamDecorator((_: unknown, ctx: ExecutionContext): string => ctx.switchToHttp().getRequest<Request>().socket.remoteAddress ?? '');
+export const ClientAddress = createParamDecorator((_: unknown, ctx: ExecutionContext): string => clientAddress(ctx.switchToHttp().getRequest<Request>()));

@@ -7,6 +7,7 @@ import { RobotService } from '../robots/robot.service';
 import { CredentialService, parseBasicAuth } from './credential.service';
 import { TokenGrantService } from './token-grant.service';
 import { TokenService } from './token.service';
+import { clientAddress } from '../api/trusted-proxies';
 
 /**
  * The Docker token endpoint (`realm` of the registry's challenge): basic credentials or none in,
@@ -28,7 +29,7 @@ export class TokenController {
     let principal: Principal = ANONYMOUS;
     if (req.headers.authorization !== undefined) {
       const basic = parseBasicAuth(req.headers.authorization);
-      const address = req.socket.remoteAddress ?? '';
+      const address = clientAddress(req);
       const result = basic ? await this.credentials.authenticate(basic.username, basic.secret, address) : undefined;
       this.audit.record({
         actor: basic?.username.slice(0, 128) ?? '(malformed credentials)',

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerService } from '@nestjs/common';
 import pino, { Logger as Pino } from 'pino';
 import type { BerthConfig } from '../config/config';
+import { clientAddress } from '../api/trusted-proxies';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -51,7 +52,7 @@ export function requestLogging(logger: Pino) {
         if (status < 500 && (!completion || url === '/healthz' || url === '/metrics')) return;
         const line = {
           reqId,
-          req: { id: reqId, method: req.method, url: url.split('?')[0], remoteAddress: req.socket.remoteAddress, userAgent: req.headers['user-agent'] },
+          req: { id: reqId, method: req.method, url: url.split('?')[0], remoteAddress: clientAddress(req), userAgent: req.headers['user-agent'] },
           res: { statusCode: status },
           responseTime: Math.round(performance.now() - started),
         };

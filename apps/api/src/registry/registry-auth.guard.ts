@@ -10,6 +10,7 @@ import { TokenService, VerifiedToken } from '../auth/token.service';
 import { BERTH_CONFIG, BerthConfig } from '../config/config';
 import { publicBase } from '../config/public-url';
 import { REGISTRY_CALLER, REGISTRY_ROUTE, RegistryCaller, RequiredAccess, requiredAccess } from './registry-access';
+import { clientAddress } from '../api/trusted-proxies';
 
 /**
  * Every /v2 request passes here first. A bearer token from /service/token must carry the exact action on
@@ -48,7 +49,7 @@ export class RegistryAuthGuard implements CanActivate {
     }
 
     const basic = parseBasicAuth(authorization);
-    const result = basic ? await this.credentials.authenticate(basic.username, basic.secret, req.socket.remoteAddress ?? '', { cached: true }) : undefined;
+    const result = basic ? await this.credentials.authenticate(basic.username, basic.secret, clientAddress(req), { cached: true }) : undefined;
     if (!result?.ok) {
       if (result?.reason === 'rate_limited') {
         res.setHeader('Retry-After', String(result.retryAfterSeconds));

@@ -12,6 +12,7 @@ import { REGISTRY_CALLER, REGISTRY_ROUTE, RegistryCaller } from './registry-acce
 import { RegistryAuthGuard } from './registry-auth.guard';
 import { RegistryExceptionFilter } from './registry-exception.filter';
 import { UploadBody, UploadService, UploadState } from './upload.service';
+import { clientAddress } from '../api/trusted-proxies';
 
 const MAX_PAGE = 10_000;
 
@@ -80,7 +81,7 @@ export class RegistryController {
       case 'PUT': {
         const body = await readBodyLimited(req, MAX_MANIFEST_BYTES);
         const pushed = await this.manifests.push(name, reference, body, req.headers['content-type']);
-        this.audit.record({ ...caller(req).actor, action: 'push', resource: `${name}${refSuffix(reference)}`, projectName: projectOf(name), address: req.socket.remoteAddress, success: true, details: { digest: pushed.digest } });
+        this.audit.record({ ...caller(req).actor, action: 'push', resource: `${name}${refSuffix(reference)}`, projectName: projectOf(name), address: clientAddress(req), success: true, details: { digest: pushed.digest } });
         res.setHeader('Location', `/v2/${name}/manifests/${pushed.digest}`);
         res.setHeader('Docker-Content-Digest', pushed.digest);
         if (pushed.subject) res.setHeader('OCI-Subject', pushed.subject);
@@ -88,12 +89,12 @@ export class RegistryController {
       }
       case 'DELETE':
         await this.manifests.remove(name, reference);
-        this.audit.record({ ...caller(req).actor, action: route.tag ? 'tag.delete' : 'artifact.delete', resource: `${name}${refSuffix(reference)}`, projectName: projectOf(name), address: req.socket.remoteAddress, success: true });
+        this.audit.record({ ...caller(req).actor, action: route.tag ? 'tag.delete' : 'artifact.delete', resource: `${name}${refSuffix(reference)}`, projectName: projectOf(name), address: clientAddress(req), success: true });
         return void res.status(202).end();
       default: {
         const head = req.method === 'HEAD';
         const m = await this.manifests.fetch(name, reference, req.headers.accept, !head);
-        if (!head) this.audit.recordPull({ ...caller(req).actor, resource: `${name}${refSuffix(reference)}`, projectName: projectOf(name), address: req.socket.remoteAddress });
+        if (!head) this.audit.recordPull({ ...caller(req).actor, resource: `${name}${refSuffix(reference)}`, projectName: projectOf(name), address: clientAddress(req) });
         res.setHeader('Content-Type', m.mediaType);
         res.setHeader('Content-Length', m.size);
         res.setHeader('Docker-Content-Digest', m.digest);
@@ -107,7 +108,7 @@ export class RegistryController {
   private async blob(name: string, digest: string, req: Request, res: Response): Promise<void> {
     if (req.method === 'DELETE') {
       await this.blobs.unlink(name, digest);
-      this.audit.record({ ...caller(req).actor, action: 'blob.delete', resource: `${name}@${digest}`, projectName: projectOf(name), address: req.socket.remoteAddress, success: true });
+      this.audit.record({ ...caller(req).actor, action: 'blob.delete', resource: `${name}@${digest}`, projectName: projectOf(name), address: clientAddress(req), success: true });
       return void res.status(202).end();
     }
     const blob = await this.blobs.describe(name, digest, req.method === 'HEAD');
