@@ -13,6 +13,7 @@ import { createDataSource, runMigrations } from './database/data-source';
 import { EmbeddedPostgres } from './database/embedded-postgres';
 import { ensureInitialAdmin } from './identity/admin-bootstrap';
 import { createRootLogger, NestPinoLogger, requestLogging } from './observability/logging';
+import { securityHeaders } from './api/security-headers';
 import { trustProxies } from './api/trusted-proxies';
 
 export interface RunningBerth {
@@ -62,6 +63,7 @@ export async function startBerth(config: BerthConfig): Promise<RunningBerth> {
   trustProxies(server, config.trustedProxies);
   // First of all middleware, so every later log line of a request carries its id.
   server.use(requestLogging(logger));
+  server.use(securityHeaders);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, dataSource), new ExpressAdapter(server), {
     // /v2 bodies are blobs and manifests: they are streamed by the handlers, never parsed globally.
     bodyParser: false,

@@ -120,6 +120,8 @@ export class RegistryController {
     // Opened before any success header is set, so a blob storage lost fails as a plain, uncacheable 404.
     const file = req.method === 'HEAD' ? undefined : await this.blobs.open(blob);
     res.setHeader('Content-Type', blob.mediaType ?? 'application/octet-stream');
+    // A pushed descriptor chooses the media type: a browser must save the blob, never render it.
+    res.setHeader('Content-Disposition', `attachment; filename="${blob.digest.replace(':', '-')}"`);
     res.setHeader('Docker-Content-Digest', blob.digest);
     res.setHeader('ETag', `"${blob.digest}"`);
     res.setHeader('Accept-Ranges', 'bytes');
