@@ -64,7 +64,7 @@ export async function startBerth(config: BerthConfig): Promise<RunningBerth> {
   // First of all middleware, so every later log line of a request carries its id.
   server.use(requestLogging(logger));
   server.use(securityHeaders);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, dataSource), new ExpressAdapter(server), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, dataSource, embedded), new ExpressAdapter(server), {
     // /v2 bodies are blobs and manifests: they are streamed by the handlers, never parsed globally.
     bodyParser: false,
     logger: new NestPinoLogger(logger),
