@@ -31,15 +31,16 @@ export class TokenController {
       const basic = parseBasicAuth(req.headers.authorization);
       const address = clientAddress(req);
       const result = basic ? await this.credentials.authenticate(basic.username, basic.secret, address) : undefined;
-      this.audit.record({
+      const event = {
         actor: basic?.username.slice(0, 128) ?? '(malformed credentials)',
-        actorKind: basic && RobotService.isRobotName(basic.username) ? 'robot' : 'user',
+        actorKind: basic && RobotService.isRobotName(basic.username) ? ('robot' as const) : ('user' as const),
         action: 'login',
         resource: 'registry',
         address,
-        success: result?.ok === true,
-        details: result && !result.ok ? { reason: result.reason === 'rate_limited' ? 'rate_limited' : result.detail } : {},
-      });
+      };
+      // Clients log in before every pull: successes are routine (once an hour per actor and address), failures aggregated per minute.
+      if (result?.ok) this.audit.recordRoutine({ ...event, success: true });
+      else this.audit.recordFailure({ ...event, details: { reason: result?.reason === 'rate_limited' ? 'rate_limited' : (result?.detail ?? 'malformed credentials') } });
       if (!result?.ok) {
         if (result?.reason === 'rate_limited') {
           res.setHeader('Retry-After', String(result.retryAfterSeconds));

@@ -63,6 +63,7 @@ const envSchema = z.object({
   BERTH_LOGIN_MAX_DELAY_SECONDS: z.coerce.number().positive().default(900),
   BERTH_LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(30),
   BERTH_TRUSTED_PROXIES: trustedProxies,
+  BERTH_AUDIT_RETENTION_DAYS: z.coerce.number().min(0).default(365),
   BERTH_GC_GRACE_SECONDS: z.coerce.number().min(0).default(3600),
   BERTH_GC_UPLOAD_MAX_AGE_SECONDS: z.coerce.number().min(0).default(86400),
   BERTH_GC_WORKERS: z.coerce.number().int().min(1).max(64).default(2),
@@ -102,6 +103,8 @@ export interface BerthConfig {
     maxDelayMs: number;
     maxFailuresPerAddress: number;
   };
+  /** Audit events older than this many days are pruned; 0 keeps them for ever. */
+  auditRetentionDays: number;
   /** Express `trust proxy`: whose forwarded client address and protocol to believe. Empty: nobody's. */
   trustedProxies: string[];
 }
@@ -149,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       maxFailuresPerAddress: e.BERTH_LOGIN_MAX_FAILURES_PER_ADDRESS,
     },
     trustedProxies: e.BERTH_TRUSTED_PROXIES,
+    auditRetentionDays: e.BERTH_AUDIT_RETENTION_DAYS,
   };
 }
 
