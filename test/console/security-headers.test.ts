@@ -39,6 +39,9 @@ describe('security headers', () => {
     expect(policy['default-src']).toEqual(["'self'"]);
     expect(policy['frame-ancestors']).toEqual(["'none'"]);
     expect(policy['object-src']).toEqual(["'none'"]);
+    // A README's images may live elsewhere (over https); scripts and connections may not.
+    expect(policy['img-src']).toEqual(["'self'", 'data:', 'https:']);
+    expect(policy['connect-src']).toEqual(["'self'"]);
     expect(JSON.stringify(policy)).not.toMatch(/unsafe-eval|script-src[^\]]*unsafe-inline/);
     // Plain-HTTP intranet installs must keep loading their own assets.
     expect(policy['upgrade-insecure-requests']).toBeUndefined();

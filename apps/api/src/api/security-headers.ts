@@ -5,7 +5,7 @@ import helmet from 'helmet';
  * The console (and the API explorer) under a Content-Security-Policy that allows no inline or foreign
  * script: everything the built console and swagger-ui load comes from this origin, as files. Styles may
  * be inline (Element Plus and swagger-ui set style attributes); images may be data: URIs (swagger-ui's
- * icons). Nobody may frame Berth (clickjacking the signed-in console). No upgrade-insecure-requests and no
+ * icons) or come over https (a README's badges). Nobody may frame Berth (clickjacking the signed-in console). No upgrade-insecure-requests and no
  * HSTS: Berth often runs on plain HTTP on an intranet, and HSTS is the TLS proxy's to send.
  */
 const consoleHeaders = helmet({
@@ -16,7 +16,8 @@ const consoleHeaders = helmet({
       'script-src': ["'self'"],
       'script-src-attr': ["'none'"],
       'style-src': ["'self'", "'unsafe-inline'"],
-      'img-src': ["'self'", 'data:'],
+      // README images (badges, diagrams) are often hosted elsewhere; an image runs nothing.
+      'img-src': ["'self'", 'data:', 'https:'],
       'font-src': ["'self'", 'data:'],
       'connect-src': ["'self'"],
       'object-src': ["'none'"],
