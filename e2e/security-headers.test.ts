@@ -4,6 +4,7 @@
  * for any script, style, image, font or request the policy does not allow). Needs `npm run build`.
  */
 import { Browser } from 'playwright-core';
+import { RegistryClient } from '../test/support/registry-client';
 import { startTestBerth, TEST_ADMIN_PASSWORD, TestBerth } from '../test/support/test-berth';
 import { launchBrowser, newVisitor, Visitor } from './support/browser';
 import { byTest, signIn } from './support/console';
@@ -33,6 +34,10 @@ describe('the console under its Content-Security-Policy', () => {
     browser = await launchBrowser();
     berth = await startTestBerth();
     await adminApi(berth, 'POST', '/api/v1/projects', { name: 'csp-team' });
+    await new RegistryClient(berth.url).pushImage('csp-team/app', { tag: '1.0' });
+    await adminApi(berth, 'PATCH', '/api/v1/projects/csp-team/repositories/app', {
+      description: '# CSP app\n\nA **README** with `code`, a [link](https://example.org) and a table:\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```sh\ndocker pull x\n```\n',
+    });
   });
   afterAll(async () => {
     await browser?.close();
@@ -55,6 +60,12 @@ describe('the console under its Content-Security-Policy', () => {
     await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
     await page.goto('/projects/csp-team');
     await page.getByText('csp-team').first().waitFor();
+    // A repository page: its README rendered (the one v-html), its tags and an artifact.
+    await page.goto('/projects/csp-team/repositories/app');
+    await byTest(page, 'readme').locator('h1', { hasText: 'CSP app' }).waitFor();
+    expect(await byTest(page, 'readme').locator('table td').allTextContents()).toEqual(['1', '2']);
+    await page.goto('/projects/csp-team/repositories/app/-/tags');
+    await page.getByText('1.0').first().waitFor();
     await page.goto('/admin');
     await byTest(page, 'nav-admin').waitFor();
     await page.goto('/account');
@@ -72,7 +83,7 @@ describe('the console under its Content-Security-Policy', () => {
 
   it('cannot be framed by another page', async () => {
     const { page } = await visit();
-    // A page of another origin (a data: URL) framing the console: the browser must refuse it.
+    // A page of another origin (about:blank) framing the console: the browser must refuse it, and says so.
     page.removeAllListeners('console');
     await page.setContent(`<iframe id="f" src="${berth.url}/login"></iframe>`);
     const frame = await (await page.$('#f'))!.contentFrame();
