@@ -128,14 +128,17 @@ export class AuditService implements OnModuleInit, OnApplicationBootstrap, OnApp
     return this.flushing;
   }
 
-  /** How many failed `action` events from `address` (or by `actor`) in the last `windowMs`: for throttles that leave a trail. */
+  /**
+   * How many failed `action` events from `address` (or by `actor`) in the last `windowMs`, as written:
+   * for throttles that leave a trail, whose events are therefore written with recordNow. No flush here,
+   * or calling such an endpoint would close every open aggregate and defeat the aggregation.
+   */
   async recentFailures(filter: { action: string; address?: string; actor?: string; windowMs: number }): Promise<number> {
-    await this.flush();
     return this.audit.countRecent({ ...filter, success: false });
   }
 
+  /** The same, successes included. */
   async recentEvents(filter: { action: string; address?: string; actor?: string; windowMs: number }): Promise<number> {
-    await this.flush();
     return this.audit.countRecent(filter);
   }
 
