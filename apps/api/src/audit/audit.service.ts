@@ -37,6 +37,7 @@ export class AuditService implements OnModuleInit, OnApplicationBootstrap, OnApp
   private timer?: NodeJS.Timeout;
   private pruneTimer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
+  private overflowFlush?: Promise<void>;
   private readonly retentionMs: number;
 
   constructor(
@@ -80,7 +81,10 @@ export class AuditService implements OnModuleInit, OnApplicationBootstrap, OnApp
       seen.event.details.count += 1;
       return;
     }
-    if (this.aggregates.size >= MAX_KEYS) void this.flush();
+    if (this.aggregates.size >= MAX_KEYS && !this.overflowFlush) {
+      // Written out early rather than grown: one flush at a time, however fast the flood.
+      this.overflowFlush = this.flush().finally(() => (this.overflowFlush = undefined));
+    }
     this.aggregates.set(key, { event: { ...event, details: { ...event.details, count: 1 } }, closesAt: Date.now() + windowMs });
   }
 
