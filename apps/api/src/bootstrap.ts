@@ -60,7 +60,7 @@ export async function startBerth(config: BerthConfig): Promise<RunningBerth> {
 
   const server = express();
   // Before anything reads the client's address or scheme.
-  trustProxies(server, config.trustedProxies);
+  trustProxies(server, config.trustedProxies, (message) => logger.child({ context: 'http' }).warn(message));
   // First of all middleware, so every later log line of a request carries its id.
   server.use(requestLogging(logger));
   server.use(securityHeaders);

@@ -10,9 +10,28 @@ import proxyAddr from 'proxy-addr';
  * X-Forwarded-Proto. The login throttle, the audit log and the Secure cookie flag all read those, so a
  * client cannot forge its address or scheme, and behind a proxy one client is not everyone.
  */
-export function trustProxies(server: Express, proxies: string[]): void {
+export function trustProxies(server: Express, proxies: string[], warn: (message: string) => void = () => undefined): void {
   server.set('trust proxy', proxies.length ? proxies : false);
   if (proxies.length) server.use(forwardedHeader(proxyAddr.compile(proxies)));
+  else server.use(untrustedForwardingOnce(warn));
+}
+
+/**
+ * Forwarding headers with no proxy trusted: most likely Berth sits behind a proxy nobody told it about,
+ * and every client shares the proxy's address in the login throttle. Said once per process, in the log.
+ */
+function untrustedForwardingOnce(warn: (message: string) => void) {
+  let warned = false;
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    if (!warned && (req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined)) {
+      warned = true;
+      warn(
+        `a request from ${req.socket.remoteAddress} carries X-Forwarded-For/Forwarded, but BERTH_TRUSTED_PROXIES is not set: ` +
+          'the header is ignored, so behind a reverse proxy every client counts as the proxy in the login throttle and the audit log',
+      );
+    }
+    next();
+  };
 }
 
 /**
