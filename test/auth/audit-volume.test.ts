@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { basic, ConsoleClient } from '../console/console-client';
 import { createProject, createUser } from '../support/access';
 import { eventually } from '../support/registry-client';
@@ -67,6 +68,16 @@ describe('audit log volume', () => {
     // A push that is allowed is not a denial.
     expect((await fetch(`${berth.url}/v2/secret-team/app/blobs/uploads/`, { method: 'POST', headers: { Authorization: basic('admin', TEST_ADMIN_PASSWORD) } })).status).toBe(202);
     expect(await events('action=push&actor=admin')).toEqual([]);
+  });
+
+  it('records a push a policy refused (the quota), with the policy\'s reason', async () => {
+    expect((await admin.patch('/projects/secret-team', { quotaBytes: 10 })).status).toBe(200);
+    const bytes = Buffer.alloc(100, 1);
+    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    const refused = await fetch(`${berth.url}/v2/secret-team/big/blobs/uploads/?digest=${digest}`, { method: 'POST', body: bytes, headers: { Authorization: basic('admin', TEST_ADMIN_PASSWORD) } });
+    expect(refused.status).toBe(403);
+    const denied = await events('action=push&actor=admin');
+    expect(denied).toEqual([expect.objectContaining({ resource: 'secret-team/big', success: false, project: 'secret-team', details: { reason: expect.stringMatching(/quota/), count: 1 } })]);
   });
 
   it('prunes events older than BERTH_AUDIT_RETENTION_DAYS, and keeps the rest', async () => {
