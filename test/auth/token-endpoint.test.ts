@@ -26,7 +26,7 @@ describe('the registry token endpoint', () => {
   const actions = (verified: VerifiedToken | undefined, name: string) => verified?.access.find((a: AccessEntry) => a.name === name)?.actions ?? [];
 
   beforeAll(async () => {
-    berth = await startTestBerth({ BERTH_LOGIN_MAX_FAILURES_PER_USER: '3' });
+    berth = await startTestBerth({ BERTH_LOGIN_FREE_FAILURES: '3' });
     const db = berth.running.dataSource;
     verifier = new TokenService(new SigningKeyRepository(db));
     await verifier.onModuleInit();
@@ -90,7 +90,7 @@ describe('the registry token endpoint', () => {
     expect(actions((await token(['repository:team-a/app:*'], basic('guest', 'guest-password'))).verified, 'team-a/app')).toEqual(['pull']);
     const cli = await token(['repository:team-a/app:push'], basic('dev', cliToken));
     expect(actions(cli.verified, 'team-a/app')).toEqual(['push']);
-    expect((await token([], basic('guest', cliToken))).status).toBe(401); // someone else's secret
+    expect((await token([], basic('outsider', cliToken))).status).toBe(401); // someone else's secret (a throttled failure for outsider)
   });
 
   it('ignores malformed scopes instead of failing the login', async () => {

@@ -515,7 +515,7 @@ describe('registry authentication behind a public URL, with login limits', () =>
   let berth: TestBerth;
   let reg: RegistryClient;
   beforeAll(async () => {
-    berth = await startTestBerth({ BERTH_PUBLIC_URL: 'https://registry.example.com/', BERTH_LOGIN_MAX_FAILURES_PER_USER: '3' });
+    berth = await startTestBerth({ BERTH_PUBLIC_URL: 'https://registry.example.com/', BERTH_LOGIN_FREE_FAILURES: '3' });
     reg = new RegistryClient(berth.url, null);
     await createUser(berth, 'dev', PASSWORD.dev);
   });

@@ -4,6 +4,7 @@ import { ApiModule } from './api/api.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { BERTH_CONFIG, BerthConfig } from './config/config';
+import { EMBEDDED_DATABASE, EmbeddedPostgres } from './database/embedded-postgres';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './observability/metrics.controller';
 import { metricsMiddleware } from './observability/metrics.middleware';
@@ -16,15 +17,16 @@ import { StorageModule } from './storage/storage.module';
 export class AppModule implements NestModule {
   constructor(private readonly metrics: MetricsService) {}
 
-  static forRoot(config: BerthConfig, dataSource: DataSource): DynamicModule {
+  static forRoot(config: BerthConfig, dataSource: DataSource, embedded?: EmbeddedPostgres): DynamicModule {
     const core: DynamicModule = {
       module: CoreModule,
       global: true,
       providers: [
         { provide: BERTH_CONFIG, useValue: config },
         { provide: DataSource, useValue: dataSource },
+        { provide: EMBEDDED_DATABASE, useValue: embedded ?? null },
       ],
-      exports: [BERTH_CONFIG, DataSource],
+      exports: [BERTH_CONFIG, DataSource, EMBEDDED_DATABASE],
     };
     return {
       module: AppModule,

@@ -15,6 +15,8 @@ import { createDataSource, runMigrations } from './database/data-source';
 import { EmbeddedPostgres } from './database/embedded-postgres';
 import { ensureInitialAdmin } from './identity/admin-bootstrap';
 import { createRootLogger, NestPinoLogger, requestLogging } from './observability/logging';
+import { securityHeaders } from './api/security-headers';
+import { trustProxies } from './api/trusted-proxies';
 
 export interface RunningBerth {
   url: string;
@@ -59,11 +61,14 @@ export async function startBerth(config: BerthConfig): Promise<RunningBerth> {
   }
 
   const server = express();
+  // Before anything reads the client's address or scheme.
+  trustProxies(server, config.trustedProxies, (message) => logger.child({ context: 'http' }).warn(message));
   // First of all middleware, so every later log line of a request carries its id.
   server.use(requestLogging(logger));
   // Before any route: a NUL or lone surrogate in a path parameter or query string is bad input, never a database error.
   server.use(rejectUnstorableUrl);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, dataSource), new ExpressAdapter(server), {
+  server.use(securityHeaders);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, dataSource, embedded), new ExpressAdapter(server), {
     // /v2 bodies are blobs and manifests: they are streamed by the handlers, never parsed globally.
     bodyParser: false,
     logger: new NestPinoLogger(logger),

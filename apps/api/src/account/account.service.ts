@@ -12,6 +12,11 @@ import { UserService } from '../identity/user.service';
 import { SettingsService } from '../settings/settings.service';
 import type { ChangePasswordBody, CreatedCliSecret, ProjectPermissions, SignupBody, UpdateProfileBody } from './account.dto';
 
+/** Self-registration attempts per client address and hour (audit action `user.signup`). */
+export const SIGNUP_MAX_PER_HOUR = 5;
+const SIGNUP_WINDOW_MS = 60 * 60_000;
+const SIGNUP_ACTION = 'user.signup';
+
 /** The logged-in user's own account: profile, password, CLI secrets, and what they may do in a project. */
 @Injectable()
 export class AccountService {
@@ -24,21 +29,30 @@ export class AccountService {
     private readonly audit: AuditService,
   ) {}
 
-  /** Creates an ordinary account, only while the `self_registration` setting is on. */
+  /**
+   * Creates an ordinary account, only while the `self_registration` setting is on. Anyone may call it, so
+   * it must not be a directory: a name or email already in use gets one answer that says neither which
+   * nor whether it is the email, and each address may try SIGNUP_MAX_PER_HOUR times an hour (counted from
+   * the audit log, which every attempt, good or refused, is written to), so guessing accounts is slow and seen.
+   */
   async signup(input: SignupBody, address: string): Promise<Profile> {
     if (!(await this.settings.get()).self_registration) {
       throw DomainError.forbidden('self-registration is turned off; ask an administrator for an account');
     }
-    const user = await this.users.create({ username: input.username, password: input.password, email: input.email ?? null });
-    await this.audit.recordNow({
-      actor: user.username,
-      actorKind: 'user',
-      action: 'user.create',
-      resource: `user ${user.username}`,
-      address,
-      success: true,
-      details: { selfRegistration: true },
-    });
+    const attempts = await this.audit.recentEvents({ action: SIGNUP_ACTION, address, windowMs: SIGNUP_WINDOW_MS });
+    if (attempts >= SIGNUP_MAX_PER_HOUR) {
+      throw DomainError.tooManyRequests('too many sign-ups from this address; try again later', { retryAfterSeconds: SIGNUP_WINDOW_MS / 1000 });
+    }
+    const event = { actorKind: 'user' as const, action: SIGNUP_ACTION, address };
+    let user;
+    try {
+      user = await this.users.create({ username: input.username, password: input.password, email: input.email ?? null });
+    } catch (err) {
+      if (!isDomainError(err) || err.code !== 'CONFLICT') throw err;
+      await this.audit.recordNow({ ...event, actor: input.username.slice(0, 128), resource: `user ${input.username.slice(0, 128)}`, success: false, details: { reason: err.message } });
+      throw DomainError.conflict('this username or email cannot be used; choose another', { fields: ['username', 'email'] });
+    }
+    await this.audit.recordNow({ ...event, actor: user.username, resource: `user ${user.username}`, success: true, details: { selfRegistration: true } });
     return profileOf(user);
   }
 

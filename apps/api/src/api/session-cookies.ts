@@ -6,17 +6,11 @@ export const CSRF_COOKIE = 'berth_csrf';
 export const CSRF_HEADER = 'x-csrf-token';
 
 /**
- * Secure when the request came over https: directly, or through a TLS-terminating proxy that says so.
- * A forged X-Forwarded-Proto can only make the forger's own cookie https-only.
+ * Secure when the request came over https: directly, or through a TLS-terminating proxy listed in
+ * BERTH_TRUSTED_PROXIES that says so (X-Forwarded-Proto or Forwarded; Express's `req.secure`).
  */
-function isHttps(req: Request): boolean {
-  const forwarded = req.headers['x-forwarded-proto'];
-  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim().toLowerCase();
-  return req.secure || first === 'https';
-}
-
 function options(req: Request, httpOnly: boolean): CookieOptions {
-  return { httpOnly, sameSite: 'lax', path: '/', secure: isHttps(req) };
+  return { httpOnly, sameSite: 'lax', path: '/', secure: req.secure };
 }
 
 /** The session (httpOnly) and the CSRF token (readable by the console's scripts), both living until the session's hard end. */

@@ -85,6 +85,30 @@ export class AuditRepository {
     );
   }
 
+  /** Events of `action` (with `success`, if given) from `address` and/or by `actor` in the last `windowMs`; an aggregated row counts its count. */
+  async countRecent(filter: { action: string; address?: string; actor?: string; success?: boolean; windowMs: number }): Promise<number> {
+    const rows = await this.dataSource.query(
+      `SELECT COALESCE(sum(COALESCE((a.details->>'count')::int, 1)), 0)::int AS n FROM audit_event a
+       WHERE a.at > now() - make_interval(secs => $1::float8 / 1000) AND a.action = $2
+         AND ($3::text IS NULL OR a.address = $3) AND ($4::text IS NULL OR a.actor = $4) AND ($5::boolean IS NULL OR a.success = $5)`,
+      [filter.windowMs, filter.action, filter.address ?? null, filter.actor ?? null, filter.success ?? null],
+    );
+    return rows[0].n;
+  }
+
+  /** Removes up to `limit` of the oldest rows older than `ageMs`; returns how many went. */
+  async deleteOlderThan(ageMs: number, limit: number): Promise<number> {
+    const rows = await this.dataSource.query(
+      `WITH gone AS (
+         DELETE FROM audit_event WHERE id IN (
+           SELECT id FROM audit_event WHERE at < now() - make_interval(secs => $1::float8 / 1000) ORDER BY at LIMIT $2
+         ) RETURNING 1
+       ) SELECT count(*)::int AS n FROM gone`,
+      [ageMs, limit],
+    );
+    return rows[0].n;
+  }
+
   async query(q: AuditQuery): Promise<{ items: AuditRow[]; total: number }> {
     const where = `($1::bigint IS NULL OR a.project_id = $1) AND ($2::text IS NULL OR a.actor = $2) AND ($3::text IS NULL OR a.action = $3)`;
     const params = [q.projectId ?? null, q.actor ?? null, q.action ?? null];

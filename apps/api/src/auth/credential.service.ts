@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { Principal } from '../access/principal';
 import { unstorableTextProblem } from '../common/storable-text';
 import { CliSecretService } from '../identity/cli-secret.service';
+import { LoginLimiter } from '../identity/login-limiter';
 import { UserService } from '../identity/user.service';
 import { RobotService } from '../robots/robot.service';
 
@@ -32,6 +33,7 @@ export class CredentialService {
     private readonly users: UserService,
     private readonly cliSecrets: CliSecretService,
     private readonly robots: RobotService,
+    private readonly limiter: LoginLimiter,
   ) {}
 
   async authenticate(username: string, secret: string, address: string, options: { cached?: boolean } = {}): Promise<CredentialResult> {
@@ -54,20 +56,32 @@ export class CredentialService {
   }
 
   private async check(username: string, secret: string, address: string): Promise<CredentialResult> {
-    if (RobotService.isRobotName(username)) {
-      const robot = await this.robots.authenticate(username, secret);
-      return typeof robot === 'string' ? { ok: false, reason: 'invalid', detail: `robot: ${robot}` } : { ok: true, principal: robot };
-    }
-    if (secret.startsWith('berth_')) {
-      const found = await this.cliSecrets.authenticate(secret);
-      if (!found.ok) return { ok: false, reason: 'invalid', detail: `cli secret: ${found.reason}` };
-      if (found.user.username !== username.toLowerCase()) return { ok: false, reason: 'invalid', detail: 'cli secret of another user' };
-      return { ok: true, principal: { kind: 'user', id: found.user.id, username: found.user.username, isAdmin: found.user.isAdmin }, cliSecretId: found.secret.id };
-    }
+    if (RobotService.isRobotName(username) || secret.startsWith('berth_')) return this.throttled(username, address, () => this.checkSecret(username, secret));
+    // Passwords are throttled inside UserService, which the console's login form calls directly too.
     const login = await this.users.authenticatePassword(username, secret, address);
     if (login.ok) return { ok: true, principal: { kind: 'user', id: login.user.id, username: login.user.username, isAdmin: login.user.isAdmin } };
     if (login.reason === 'rate_limited') return { ok: false, reason: 'rate_limited', retryAfterSeconds: login.retryAfterSeconds };
     return { ok: false, reason: 'invalid', detail: `password: ${login.reason}` };
+  }
+
+  /** Robot and CLI secrets go through the same login throttle as passwords: guessing them is guessing a login. */
+  private async throttled(username: string, address: string, verify: () => Promise<CredentialResult>): Promise<CredentialResult> {
+    const admission = await this.limiter.admit(username, address);
+    if (!admission.allowed) return { ok: false, reason: 'rate_limited', retryAfterSeconds: admission.retryAfterSeconds };
+    const result = await verify();
+    if (result.ok) await this.limiter.succeeded(admission.attemptId);
+    return result;
+  }
+
+  private async checkSecret(username: string, secret: string): Promise<CredentialResult> {
+    if (RobotService.isRobotName(username)) {
+      const robot = await this.robots.authenticate(username, secret);
+      return typeof robot === 'string' ? { ok: false, reason: 'invalid', detail: `robot: ${robot}` } : { ok: true, principal: robot };
+    }
+    const found = await this.cliSecrets.authenticate(secret);
+    if (!found.ok) return { ok: false, reason: 'invalid', detail: `cli secret: ${found.reason}` };
+    if (found.user.username !== username.toLowerCase()) return { ok: false, reason: 'invalid', detail: 'cli secret of another user' };
+    return { ok: true, principal: { kind: 'user', id: found.user.id, username: found.user.username, isAdmin: found.user.isAdmin }, cliSecretId: found.secret.id };
   }
 }
 

@@ -58,7 +58,7 @@ export class TokenIssuerService {
   /** GET: anonymous, or Basic credentials already split (undefined when the header was malformed). */
   async basic(credentials: { username: string; secret: string } | undefined | null, request: TokenRequest): Promise<TokenAnswer> {
     if (credentials === null) return this.issue(ANONYMOUS, request);
-    if (!credentials) this.audit.record({ actor: '(malformed credentials)', actorKind: 'user', action: 'login', resource: 'registry', address: request.address, success: false, details: {} });
+    if (!credentials) this.audit.recordFailure({ actor: '(malformed credentials)', actorKind: 'user', action: 'login', resource: 'registry', address: request.address, details: { reason: 'malformed credentials' } });
     const result = credentials ? await this.login(credentials.username, credentials.secret, request.address, 'basic') : undefined;
     if (!result?.ok) {
       if (result?.reason === 'rate_limited') throw new TokenRequestError(429, 'invalid_grant', 'too many failed logins; try again later', result.retryAfterSeconds);
@@ -80,30 +80,20 @@ export class TokenIssuerService {
   /** POST grant_type=refresh_token: a new access token as the refresh token's user; the refresh token is not replaced. */
   async refresh(refreshToken: string, request: TokenRequest): Promise<TokenAnswer> {
     const result = await this.refreshTokens.redeem(refreshToken);
-    this.audit.record({
-      actor: result.ok ? result.user.username : '(refresh token)',
-      actorKind: 'user',
-      action: 'login',
-      resource: 'registry',
-      address: request.address,
-      success: result.ok,
-      details: result.ok ? { grant: 'refresh_token' } : { grant: 'refresh_token', reason: result.reason },
-    });
+    const event = { actor: result.ok ? result.user.username : '(refresh token)', actorKind: 'user' as const, action: 'login', resource: 'registry', address: request.address };
+    if (result.ok) this.audit.recordRoutine({ ...event, success: true, details: { grant: 'refresh_token' } });
+    else this.audit.recordFailure({ ...event, details: { grant: 'refresh_token', reason: result.reason } });
     if (!result.ok) throw new TokenRequestError(400, 'invalid_grant', 'the refresh token is invalid, expired or revoked; log in again');
     return this.issue({ kind: 'user', ...result.user }, { ...request, offline: false });
   }
 
   private async login(username: string, secret: string, address: string, grant: 'basic' | 'password'): Promise<CredentialResult> {
     const result = await this.credentials.authenticate(username, secret, address);
-    this.audit.record({
-      actor: username.slice(0, 128),
-      actorKind: RobotService.isRobotName(username) ? 'robot' : 'user',
-      action: 'login',
-      resource: 'registry',
-      address,
-      success: result.ok,
-      details: result.ok ? (grant === 'password' ? { grant } : {}) : { ...(grant === 'password' ? { grant } : {}), reason: result.reason === 'rate_limited' ? 'rate_limited' : result.detail },
-    });
+    const event = { actor: username.slice(0, 128), actorKind: RobotService.isRobotName(username) ? ('robot' as const) : ('user' as const), action: 'login', resource: 'registry', address };
+    const grantDetail = grant === 'password' ? { grant } : {};
+    // Clients log in before every pull: successes are routine (once an hour per actor and address), failures aggregated per minute.
+    if (result.ok) this.audit.recordRoutine({ ...event, success: true, details: grantDetail });
+    else this.audit.recordFailure({ ...event, details: { ...grantDetail, reason: result.reason === 'rate_limited' ? 'rate_limited' : result.detail } });
     return result;
   }
 

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import proxyAddr from 'proxy-addr';
 import { z } from 'zod';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -17,6 +18,24 @@ const optionalSecret = z
 
 /** Never echoed back in a configuration error. */
 const SECRET_VARIABLES = new Set(['BERTH_ADMIN_PASSWORD']);
+
+/**
+ * Proxies whose X-Forwarded-For / Forwarded and X-Forwarded-Proto are believed: comma-separated addresses,
+ * CIDRs, or Express's names `loopback`, `linklocal`, `uniquelocal`. Empty: none, the socket's address is the client.
+ */
+const trustedProxies = z
+  .string()
+  .default('')
+  .transform((v) => v.split(',').map((p) => p.trim()).filter(Boolean))
+  .superRefine((list, ctx) => {
+    for (const entry of list) {
+      try {
+        proxyAddr.compile(entry);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `"${entry}" is not an IP address, a CIDR, or one of loopback, linklocal, uniquelocal` });
+      }
+    }
+  });
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
@@ -39,9 +58,15 @@ const envSchema = z.object({
   // Same minimum as the password policy in identity/user-policy.ts (code points, not UTF-16 units).
   BERTH_ADMIN_PASSWORD: optionalSecret.refine((v) => v === undefined || [...v].length >= 8, 'must be at least 8 characters'),
   BERTH_LOGIN_WINDOW_MINUTES: z.coerce.number().positive().default(15),
-  BERTH_LOGIN_MAX_FAILURES_PER_USER: z.coerce.number().int().min(1).default(10),
+  BERTH_LOGIN_FREE_FAILURES: z.coerce.number().int().min(1).optional(),
+  /** The name of BERTH_LOGIN_FREE_FAILURES before failures were answered with delays instead of a lock. */
+  BERTH_LOGIN_MAX_FAILURES_PER_USER: z.coerce.number().int().min(1).optional(),
+  BERTH_LOGIN_DELAY_SECONDS: z.coerce.number().positive().default(60),
+  BERTH_LOGIN_MAX_DELAY_SECONDS: z.coerce.number().positive().default(900),
   BERTH_LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(30),
   BERTH_REFRESH_TOKEN_DAYS: z.coerce.number().positive().max(3650).default(30),
+  BERTH_TRUSTED_PROXIES: trustedProxies,
+  BERTH_AUDIT_RETENTION_DAYS: z.coerce.number().min(0).default(365),
   BERTH_GC_GRACE_SECONDS: z.coerce.number().min(0).default(3600),
   BERTH_GC_UPLOAD_MAX_AGE_SECONDS: z.coerce.number().min(0).default(86400),
   BERTH_GC_WORKERS: z.coerce.number().int().min(1).max(64).default(2),
@@ -84,9 +109,15 @@ export interface BerthConfig {
   refreshTokenTtlMs: number;
   loginLimits: {
     windowMs: number;
-    maxFailuresPerUser: number;
+    freeFailures: number;
+    firstDelayMs: number;
+    maxDelayMs: number;
     maxFailuresPerAddress: number;
   };
+  /** Audit events older than this many days are pruned; 0 keeps them for ever. */
+  auditRetentionDays: number;
+  /** Express `trust proxy`: whose forwarded client address and protocol to believe. Empty: nobody's. */
+  trustedProxies: string[];
 }
 
 export class ConfigError extends Error {}
@@ -131,9 +162,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     refreshTokenTtlMs: Math.round(e.BERTH_REFRESH_TOKEN_DAYS * 86_400_000),
     loginLimits: {
       windowMs: e.BERTH_LOGIN_WINDOW_MINUTES * 60_000,
-      maxFailuresPerUser: e.BERTH_LOGIN_MAX_FAILURES_PER_USER,
+      freeFailures: e.BERTH_LOGIN_FREE_FAILURES ?? e.BERTH_LOGIN_MAX_FAILURES_PER_USER ?? 5,
+      firstDelayMs: e.BERTH_LOGIN_DELAY_SECONDS * 1000,
+      maxDelayMs: Math.max(e.BERTH_LOGIN_MAX_DELAY_SECONDS, e.BERTH_LOGIN_DELAY_SECONDS) * 1000,
       maxFailuresPerAddress: e.BERTH_LOGIN_MAX_FAILURES_PER_ADDRESS,
     },
+    trustedProxies: e.BERTH_TRUSTED_PROXIES,
+    auditRetentionDays: e.BERTH_AUDIT_RETENTION_DAYS,
   };
 }
 

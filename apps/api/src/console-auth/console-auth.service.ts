@@ -87,15 +87,10 @@ export class ConsoleAuthService {
    */
   async login(username: string, password: string, client: ClientInfo): Promise<{ user: Profile; session: IssuedSession }> {
     const result = await this.users.authenticatePassword(username, password, client.address);
-    this.audit.record({
-      actor: normalizeUsername(username) || '(empty)',
-      actorKind: 'user',
-      action: 'login',
-      resource: 'console',
-      address: client.address,
-      success: result.ok,
-      details: result.ok ? {} : { reason: result.reason },
-    });
+    const event = { actor: normalizeUsername(username) || '(empty)', actorKind: 'user' as const, action: 'login', resource: 'console', address: client.address };
+    // Each console sign-in is a row; failures (a bot guessing) are aggregated per minute with a count.
+    if (result.ok) this.audit.record({ ...event, success: true });
+    else this.audit.recordFailure({ ...event, details: { reason: result.reason } });
     if (!result.ok) {
       if (result.reason === 'rate_limited') {
         throw DomainError.tooManyRequests('too many failed logins; try again later', { retryAfterSeconds: result.retryAfterSeconds });
@@ -122,14 +117,13 @@ export class ConsoleAuthService {
     // disabled account (or robot) must stop working here at once. Scripts pay one argon2 verify per request.
     const result = await this.credentials.authenticate(basic.username, basic.secret, address, { cached: false });
     if (!result.ok) {
-      this.audit.record({
+      this.audit.recordFailure({
         // As the token service records a robot's failed docker login.
         actor: robot ? basic.username.slice(0, 128) : normalizeUsername(basic.username) || '(empty)',
         actorKind: robot ? 'robot' : 'user',
         action: 'login',
         resource: 'console api',
         address,
-        success: false,
         details: { reason: result.reason === 'rate_limited' ? 'rate_limited' : result.detail },
       });
       if (result.reason === 'rate_limited') {

@@ -21,7 +21,8 @@ export function createDataSource(url: string): DataSource {
     url,
     migrations: MIGRATIONS,
     migrationsTableName: 'schema_migration',
-    extra: { max: 20, application_name: 'berth' },
+    // A bounded connect: while the database is down or restarting, requests fail (5xx) instead of hanging.
+    extra: { max: 20, application_name: 'berth', connectionTimeoutMillis: 10_000 },
   });
 }
 

@@ -14,8 +14,21 @@ export interface EmbeddedPostgresOptions {
   dataDir: string;
   port?: number;
   database?: string;
-  log: (level: 'info' | 'warn' | 'debug', message: string) => void;
+  log: (level: 'info' | 'warn' | 'error' | 'debug', message: string) => void;
 }
+
+/** What /readyz and the log say about the embedded database. */
+export type EmbeddedPostgresState =
+  | { status: 'running'; restarts: number }
+  | { status: 'restarting'; restarts: number; attempt: number; since: Date; reason: string }
+  | { status: 'stopped'; restarts: number };
+
+/** Nest token of the running EmbeddedPostgres (absent with DATABASE_URL), for /readyz. */
+export const EMBEDDED_DATABASE = Symbol('EMBEDDED_DATABASE');
+
+/** Waits before restart attempts after the postmaster died: 0.5 s doubling to 30 s. */
+const RESTART_FIRST_DELAY_MS = 500;
+const RESTART_MAX_DELAY_MS = 30_000;
 
 interface Binaries {
   dir: string;
@@ -42,12 +55,21 @@ const ROOT_FALLBACK_DIR = '/var/lib/berth';
 export class EmbeddedPostgres {
   private child?: ChildProcess;
   private exited?: Promise<void>;
+  private stopping = false;
+  private restartTimer?: NodeJS.Timeout;
+  private current: EmbeddedPostgresState = { status: 'running', restarts: 0 };
 
   private constructor(
     readonly url: string,
     readonly dataDir: string,
     private readonly log: EmbeddedPostgresOptions['log'],
+    private readonly launch: { binaries: Binaries; port: number; runAs?: RunAs; password: string },
   ) {}
+
+  /** Running, or being restarted after it died (with why and since when), or stopped by us. */
+  state(): EmbeddedPostgresState {
+    return { ...this.current };
+  }
 
   static async start(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
     const runAs = await resolveRunAs();
@@ -74,6 +96,7 @@ export class EmbeddedPostgres {
       `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
       dataDir,
       options.log,
+      { binaries, port, runAs, password },
     );
     await server.spawnPostmaster(binaries, port, runAs);
     try {
@@ -109,7 +132,10 @@ export class EmbeddedPostgres {
     child.once('exit', (code, signal) => {
       if (this.child === child) {
         this.child = undefined;
-        this.log('warn', `embedded PostgreSQL exited (code ${code}, signal ${signal}): ${tail.slice(-800)}`);
+        const reason = `exited (code ${code}, signal ${signal})`;
+        this.log('warn', `embedded PostgreSQL ${reason}: ${tail.slice(-800)}`);
+        // Died under a running Berth (killed, OOM, crashed): bring it back rather than answer 500s until someone restarts Berth.
+        if (!this.stopping && this.current.status === 'running') this.scheduleRestart(reason, 1);
       }
     });
     await new Promise<void>((resolve, reject) => {
@@ -123,7 +149,8 @@ export class EmbeddedPostgres {
     let lastError: unknown;
     while (Date.now() < deadline) {
       if (!this.child) throw new Error(`embedded PostgreSQL exited during start-up: ${String(lastError ?? '')}`);
-      const client = new Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' });
+      // Bounded: whatever else might answer on the port (a process that took it meanwhile) must not hang the wait.
+      const client = new Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres', connectionTimeoutMillis: 2_000, query_timeout: 2_000 });
       try {
         await client.connect();
         await client.query('select 1');
@@ -138,13 +165,54 @@ export class EmbeddedPostgres {
     throw new Error(`embedded PostgreSQL did not accept connections within 60 s: ${String(lastError)}`);
   }
 
+  /**
+   * Restarts the postmaster with growing waits until it accepts connections again. The database pool
+   * drops its broken connections by itself and opens new ones, so requests recover without Berth
+   * restarting. An attempt can fail while the dead postmaster's backends still hold its shared memory,
+   * or its port is taken: the next one waits longer.
+   */
+  private scheduleRestart(cause: string, attempt: number, lastError?: string): void {
+    const since = this.current.status === 'restarting' ? this.current.since : new Date();
+    const reason = lastError ? `${cause}; attempt ${attempt - 1} failed: ${lastError}` : cause;
+    this.current = { status: 'restarting', restarts: this.current.restarts, attempt, since, reason };
+    const delay = Math.min(RESTART_FIRST_DELAY_MS * 2 ** (attempt - 1), RESTART_MAX_DELAY_MS);
+    this.log(attempt === 1 ? 'warn' : 'error', `embedded PostgreSQL ${reason}; restarting it in ${delay} ms (attempt ${attempt})`);
+    this.restartTimer = setTimeout(() => void this.restart(cause, attempt), delay);
+    this.restartTimer.unref();
+  }
+
+  private async restart(cause: string, attempt: number): Promise<void> {
+    if (this.stopping) return;
+    const { binaries, port, runAs, password } = this.launch;
+    try {
+      await this.spawnPostmaster(binaries, port, runAs);
+      await this.waitUntilReady(password, port);
+    } catch (err) {
+      if (this.stopping) return;
+      // A postmaster that started but never answered must not linger beside the next attempt.
+      this.child?.kill('SIGQUIT');
+      this.child = undefined;
+      this.scheduleRestart(cause, attempt + 1, (err instanceof Error ? err.message : String(err)).slice(0, 500));
+      return;
+    }
+    if (this.stopping) return;
+    const down = this.current.status === 'restarting' ? Date.now() - this.current.since.getTime() : 0;
+    this.current = { status: 'running', restarts: this.current.restarts + 1 };
+    this.log('info', `embedded PostgreSQL restarted after ${down} ms on 127.0.0.1:${port} (restart ${this.current.restarts} of this run)`);
+  }
+
   /** For a process about to exit without waiting: asks the postmaster for a fast shutdown it completes alone. */
   signalStop(): void {
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
     this.child?.kill('SIGINT');
   }
 
   /** Fast shutdown: rolls back open transactions, then waits for the postmaster to exit. */
   async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
+    this.current = { status: 'stopped', restarts: this.current.restarts };
     const child = this.child;
     if (!child || !this.exited) return;
     this.child = undefined;

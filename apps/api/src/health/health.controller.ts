@@ -2,14 +2,19 @@ import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { StorageDriver } from '@berth/storage';
+import { EMBEDDED_DATABASE, EmbeddedPostgres } from '../database/embedded-postgres';
 import { STORAGE_DRIVER } from '../storage/storage.module';
 
-/** Liveness says the process answers; readiness says it can serve: database and storage both respond. */
+/**
+ * Liveness says the process answers; readiness says it can serve: database and storage both respond.
+ * With the embedded PostgreSQL, readiness also says when Berth is restarting it after it died.
+ */
 @Controller()
 export class HealthController {
   constructor(
     private readonly dataSource: DataSource,
     @Inject(STORAGE_DRIVER) private readonly storage: StorageDriver,
+    @Inject(EMBEDDED_DATABASE) private readonly embedded: Pick<EmbeddedPostgres, 'state'> | null,
   ) {}
 
   @Get('healthz')
@@ -25,8 +30,9 @@ export class HealthController {
       check(() => this.dataSource.query('SELECT 1')),
       check(() => this.storage.putContent('/_health/probe', Buffer.from(new Date().toISOString()))),
     ]);
-    const ok = database === 'ok' && storage === 'ok';
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', checks: { database, storage } });
+    const embedded = this.embedded ? describeEmbedded(this.embedded) : undefined;
+    const ok = database === 'ok' && storage === 'ok' && (embedded === undefined || embedded === 'ok');
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', checks: { database, storage, ...(embedded ? { embeddedDatabase: embedded } : {}) } });
   }
 }
 
@@ -37,4 +43,11 @@ async function check(probe: () => Promise<unknown>): Promise<string> {
   } catch (err) {
     return `failed: ${(err as Error).message}`;
   }
+}
+
+function describeEmbedded(embedded: Pick<EmbeddedPostgres, 'state'>): string {
+  const state = embedded.state();
+  if (state.status === 'running') return 'ok';
+  if (state.status === 'stopped') return 'stopped';
+  return `restarting since ${state.since.toISOString()} (attempt ${state.attempt}): ${state.reason}`;
 }

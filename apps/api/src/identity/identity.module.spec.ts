@@ -10,7 +10,7 @@ import { UserService } from './user.service';
 @Global()
 @Module({
   providers: [
-    { provide: BERTH_CONFIG, useValue: { loginLimits: { windowMs: 60_000, maxFailuresPerUser: 2, maxFailuresPerAddress: 3 } } },
+    { provide: BERTH_CONFIG, useValue: { loginLimits: { windowMs: 60_000, freeFailures: 2, firstDelayMs: 1_000, maxDelayMs: 8_000, maxFailuresPerAddress: 3 } } },
     // Never queried here: the test is about wiring, not SQL.
     { provide: DataSource, useValue: {} },
   ],
@@ -28,7 +28,7 @@ describe('IdentityModule', () => {
       expect(app.get(UserService)).toBeInstanceOf(UserService);
       expect(app.get(CliSecretService)).toBeInstanceOf(CliSecretService);
       const limiter = app.get(LoginLimiter);
-      expect((limiter as unknown as { limits: unknown }).limits).toEqual({ windowMs: 60_000, maxFailuresPerUser: 2, maxFailuresPerAddress: 3 });
+      expect((limiter as unknown as { limits: unknown }).limits).toEqual({ windowMs: 60_000, freeFailures: 2, firstDelayMs: 1_000, maxDelayMs: 8_000, maxFailuresPerAddress: 3 });
     } finally {
       await app.close();
     }

@@ -1,11 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
-/** Failures counted in one scope (a username or an address) inside the window. */
-export interface FailureCount {
+/** Failures of one username from one address inside the window, since that pair last got in. */
+export interface PairFailureCount {
+  failures: number;
+  /** The newest of them: the delay runs from here. */
+  lastFailureAt: Date | null;
+}
+
+/** Failures from one address inside the window, across usernames. */
+export interface AddressFailureCount {
   failures: number;
   /**
-   * The `limit`-th most recent failure in the window, or null when there are fewer: the scope is
+   * The `limit`-th most recent failure in the window, or null when there are fewer: the address is
    * blocked until this one leaves the window.
    */
   limitingFailureAt: Date | null;
@@ -14,8 +21,8 @@ export interface FailureCount {
 export interface FailureStats {
   /** The database's clock: every replica judges the window by the same time. */
   now: Date;
-  user: FailureCount;
-  address: FailureCount;
+  pair: PairFailureCount;
+  address: AddressFailureCount;
 }
 
 export interface FailureQuery {
@@ -24,7 +31,6 @@ export interface FailureQuery {
   username: string;
   address: string;
   windowMs: number;
-  userLimit: number;
   addressLimit: number;
 }
 
@@ -44,35 +50,36 @@ export class LoginAttemptRepository implements LoginAttemptStore {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * A username's failures count from the later of the window start and its last successful login (a
-   * user who got in is forgiven their typos); an address's failures are never forgiven by a success,
-   * or an attacker could reset the count by logging in to an account of their own.
+   * A pair's failures count from the later of the window start and the pair's last successful login (a
+   * user who got in is forgiven their typos from there; a success elsewhere forgives nothing here, or the
+   * owner signing in would reset an attacker's delay); an address's failures are never forgiven by a
+   * success, or an attacker could reset the count by logging in to an account of their own.
    */
   async failureStats(query: FailureQuery): Promise<FailureStats> {
     const rows = await this.dataSource.query(
       `WITH bounds AS (SELECT now() AS now, now() - make_interval(secs => $3::float8 / 1000) AS since),
-       user_since AS (
-         SELECT greatest(b.since, (SELECT max(a.at) FROM login_attempt a WHERE lower(a.username) = lower($1) AND a.success AND a.at > b.since)) AS since
+       pair_since AS (
+         SELECT greatest(b.since, (SELECT max(a.at) FROM login_attempt a WHERE lower(a.username) = lower($1) AND a.address = $2 AND a.success AND a.at > b.since)) AS since
          FROM bounds b
        ),
-       user_failures AS (
-         SELECT a.at FROM login_attempt a, user_since s WHERE lower(a.username) = lower($1) AND NOT a.success AND a.at > s.since AND a.id <> $6
+       pair_failures AS (
+         SELECT a.at FROM login_attempt a, pair_since s WHERE lower(a.username) = lower($1) AND a.address = $2 AND NOT a.success AND a.at > s.since AND a.id <> $5
        ),
        address_failures AS (
-         SELECT a.at FROM login_attempt a, bounds b WHERE a.address = $2 AND NOT a.success AND a.at > b.since AND a.id <> $6
+         SELECT a.at FROM login_attempt a, bounds b WHERE a.address = $2 AND NOT a.success AND a.at > b.since AND a.id <> $5
        )
        SELECT b.now,
-         (SELECT count(*)::int FROM user_failures) AS "userFailures",
-         (SELECT f.at FROM user_failures f ORDER BY f.at DESC OFFSET $4 - 1 LIMIT 1) AS "userLimitingAt",
+         (SELECT count(*)::int FROM pair_failures) AS "pairFailures",
+         (SELECT max(f.at) FROM pair_failures f) AS "pairLastAt",
          (SELECT count(*)::int FROM address_failures) AS "addressFailures",
-         (SELECT f.at FROM address_failures f ORDER BY f.at DESC OFFSET $5 - 1 LIMIT 1) AS "addressLimitingAt"
+         (SELECT f.at FROM address_failures f ORDER BY f.at DESC OFFSET $4 - 1 LIMIT 1) AS "addressLimitingAt"
        FROM bounds b`,
-      [query.username, query.address, query.windowMs, query.userLimit, query.addressLimit, query.excludeId],
+      [query.username, query.address, query.windowMs, query.addressLimit, query.excludeId],
     );
     const r = rows[0];
     return {
       now: r.now,
-      user: { failures: r.userFailures, limitingFailureAt: r.userLimitingAt ?? null },
+      pair: { failures: r.pairFailures, lastFailureAt: r.pairLastAt ?? null },
       address: { failures: r.addressFailures, limitingFailureAt: r.addressLimitingAt ?? null },
     };
   }

@@ -1,14 +1,14 @@
 import { FailureStats, LoginAttemptStore } from './login-attempt.repository';
-import { decideLogin, LoginLimiter, LoginLimits, normalizeAddress, normalizeUsername } from './login-limiter';
+import { decideLogin, delayAfter, LoginLimiter, LoginLimits, normalizeAddress, normalizeUsername } from './login-limiter';
 
-const LIMITS: LoginLimits = { windowMs: 15 * 60_000, maxFailuresPerUser: 10, maxFailuresPerAddress: 30 };
+const LIMITS: LoginLimits = { windowMs: 15 * 60_000, freeFailures: 5, firstDelayMs: 60_000, maxDelayMs: 15 * 60_000, maxFailuresPerAddress: 30 };
 const NOW = new Date('2026-01-01T12:00:00Z');
 const ago = (ms: number) => new Date(NOW.getTime() - ms);
 
-function stats(user: [number, Date | null], address: [number, Date | null]): FailureStats {
+function stats(pair: [number, Date | null], address: [number, Date | null]): FailureStats {
   return {
     now: NOW,
-    user: { failures: user[0], limitingFailureAt: user[1] },
+    pair: { failures: pair[0], lastFailureAt: pair[1] },
     address: { failures: address[0], limitingFailureAt: address[1] },
   };
 }
@@ -24,14 +24,24 @@ function strictStore(stubs: Partial<LoginAttemptStore>): LoginAttemptStore {
   });
 }
 
+describe('delayAfter', () => {
+  it('is free up to the free failures, then doubles from the first delay up to the cap', () => {
+    expect([0, 4, 5, 6, 7, 8, 9, 10, 50, 5000].map((n) => delayAfter(n, LIMITS) / 60_000)).toEqual([0, 0, 1, 2, 4, 8, 15, 15, 15, 15]);
+  });
+});
+
 describe('decideLogin', () => {
-  it('allows attempts while both scopes are under their limits', () => {
+  it('allows attempts while the pair has free failures left and the address is under its limit', () => {
     expect(decideLogin(stats([0, null], [0, null]), LIMITS)).toEqual({ allowed: true });
-    expect(decideLogin(stats([9, null], [29, null]), LIMITS)).toEqual({ allowed: true });
+    expect(decideLogin(stats([4, ago(0)], [29, null]), LIMITS)).toEqual({ allowed: true });
   });
 
-  it('blocks a username at its limit until the limiting failure leaves the window', () => {
-    expect(decideLogin(stats([10, ago(60_000)], [10, null]), LIMITS)).toEqual({ allowed: false, scope: 'user', retryAfterSeconds: 14 * 60 });
+  it('asks a username and address pair past its free failures to wait a growing delay from its latest failure, never to stop', () => {
+    expect(decideLogin(stats([5, ago(10_000)], [5, null]), LIMITS)).toEqual({ allowed: false, scope: 'user', retryAfterSeconds: 50 });
+    expect(decideLogin(stats([5, ago(60_000)], [5, null]), LIMITS)).toEqual({ allowed: true });
+    expect(decideLogin(stats([7, ago(60_000)], [7, null]), LIMITS)).toEqual({ allowed: false, scope: 'user', retryAfterSeconds: 3 * 60 });
+    expect(decideLogin(stats([7, ago(4 * 60_000)], [7, null]), LIMITS)).toEqual({ allowed: true });
+    expect(decideLogin(stats([40, ago(15 * 60_000 - 500)], [7, null]), LIMITS)).toEqual({ allowed: false, scope: 'user', retryAfterSeconds: 1 });
   });
 
   it('blocks an address at its limit, whatever the username', () => {
@@ -39,20 +49,22 @@ describe('decideLogin', () => {
     expect(decideLogin(stats([0, null], [45, ago(14 * 60_000 + 59_500)]), LIMITS)).toEqual({ allowed: false, scope: 'address', retryAfterSeconds: 1 });
   });
 
-  it('reports the longer wait when both scopes are blocked', () => {
-    const decision = decideLogin(stats([10, ago(14 * 60_000)], [30, ago(2 * 60_000)]), LIMITS);
-    expect(decision).toEqual({ allowed: false, scope: 'address', retryAfterSeconds: 13 * 60 });
+  it('reports the longer wait when both the pair and the address are held back', () => {
+    const decision = decideLogin(stats([9, ago(60_000)], [30, ago(12 * 60_000)]), LIMITS);
+    expect(decision).toEqual({ allowed: false, scope: 'user', retryAfterSeconds: 14 * 60 });
   });
 
   it('never asks to wait less than a second, nor trusts a missing timestamp to mean "free"', () => {
-    expect(decideLogin(stats([10, ago(LIMITS.windowMs)], [0, null]), LIMITS)).toEqual({ allowed: false, scope: 'user', retryAfterSeconds: 1 });
-    expect(decideLogin(stats([10, null], [0, null]), LIMITS)).toEqual({ allowed: false, scope: 'user', retryAfterSeconds: 15 * 60 });
+    expect(decideLogin(stats([0, null], [30, ago(LIMITS.windowMs)]), LIMITS)).toEqual({ allowed: false, scope: 'address', retryAfterSeconds: 1 });
+    expect(decideLogin(stats([0, null], [30, null]), LIMITS)).toEqual({ allowed: false, scope: 'address', retryAfterSeconds: 15 * 60 });
+    expect(decideLogin(stats([5, null], [0, null]), LIMITS)).toEqual({ allowed: false, scope: 'user', retryAfterSeconds: 60 });
   });
 
   it('honours other limits', () => {
-    const strict: LoginLimits = { windowMs: 60_000, maxFailuresPerUser: 3, maxFailuresPerAddress: 5 };
-    expect(decideLogin(stats([2, null], [4, null]), strict)).toEqual({ allowed: true });
-    expect(decideLogin(stats([3, ago(30_000)], [4, null]), strict)).toEqual({ allowed: false, scope: 'user', retryAfterSeconds: 30 });
+    const strict: LoginLimits = { windowMs: 60_000, freeFailures: 3, firstDelayMs: 10_000, maxDelayMs: 30_000, maxFailuresPerAddress: 5 };
+    expect(decideLogin(stats([2, ago(0)], [4, null]), strict)).toEqual({ allowed: true });
+    expect(decideLogin(stats([3, ago(4_000)], [4, null]), strict)).toEqual({ allowed: false, scope: 'user', retryAfterSeconds: 6 });
+    expect(decideLogin(stats([9, ago(0)], [4, null]), strict)).toEqual({ allowed: false, scope: 'user', retryAfterSeconds: 30 });
   });
 });
 
@@ -78,20 +90,20 @@ describe('LoginLimiter', () => {
   }
 
   it('writes the attempt as a failure first, then counts the others, with normalized keys and its limits', async () => {
-    const { store, calls } = loggingStore(stats([9, null], [29, null]));
+    const { store, calls } = loggingStore(stats([4, null], [29, null]));
     const limiter = new LoginLimiter(store, { loginLimits: LIMITS });
     expect(await limiter.admit(' Alice ', '::ffff:10.0.0.7')).toEqual({ allowed: true, attemptId: '1' });
     expect(calls).toEqual([
       ['deleteOlderThan', 24 * 60 * 60_000],
       ['insertFailure', 'alice', '10.0.0.7'],
-      ['failureStats', { excludeId: '1', username: 'alice', address: '10.0.0.7', windowMs: LIMITS.windowMs, userLimit: 10, addressLimit: 30 }],
+      ['failureStats', { excludeId: '1', username: 'alice', address: '10.0.0.7', windowMs: LIMITS.windowMs, addressLimit: 30 }],
     ]);
     await limiter.succeeded('1');
     expect(calls.at(-1)).toEqual(['markSucceeded', '1']);
   });
 
   it('removes a refused attempt, so blocked guesses neither grow the table nor stretch the block', async () => {
-    const { store, calls } = loggingStore(stats([10, ago(0)], [0, null]));
+    const { store, calls } = loggingStore(stats([9, ago(0)], [0, null]));
     const limiter = new LoginLimiter(store, { loginLimits: LIMITS });
     expect(await limiter.admit('alice', '10.0.0.7')).toEqual({ allowed: false, scope: 'user', retryAfterSeconds: 15 * 60 });
     expect(calls.slice(1).map((c) => c[0])).toEqual(['insertFailure', 'failureStats', 'delete']);
@@ -148,9 +160,9 @@ describe('LoginLimiter', () => {
   });
 
   it('uses the defaults without configured limits and refuses nonsense limits', async () => {
-    const { store } = loggingStore(stats([9, null], [29, null]));
+    const { store } = loggingStore(stats([4, null], [29, null]));
     expect(await new LoginLimiter(store, {}).admit('alice', '10.0.0.7')).toMatchObject({ allowed: true });
-    expect(() => new LoginLimiter(strictStore({}), { loginLimits: { ...LIMITS, maxFailuresPerUser: 0 } })).toThrow(/maxFailuresPerUser/);
+    expect(() => new LoginLimiter(strictStore({}), { loginLimits: { ...LIMITS, freeFailures: 0 } })).toThrow(/freeFailures/);
     expect(() => new LoginLimiter(strictStore({}), { loginLimits: { ...LIMITS, windowMs: Number.NaN } })).toThrow(/windowMs/);
   });
 

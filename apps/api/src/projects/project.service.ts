@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import type { Principal, UserPrincipal } from '../access/principal';
 import { viewerOf } from '../access/visibility';
 import { actorOf, AuditService } from '../audit/audit.service';
-import { DomainError } from '../common/domain-error';
+import { DomainError, isDomainError } from '../common/domain-error';
 import { offsetOf, Page } from '../common/paging';
 import { inTransaction } from '../database/queryable';
 import { SettingsService } from '../settings/settings.service';
@@ -14,6 +14,10 @@ import { ProjectAccessService } from './project-access.service';
 import { assertProjectName } from './project-name';
 import type { CreateProjectBody, ProjectDetail, ProjectListQuery, ProjectView, UpdateProjectBody } from './project.dto';
 import { ProjectRepository } from './project.repository';
+
+/** Refused project names a user (not an admin, who sees every project anyway) may try per hour. */
+export const NAME_PROBES_PER_HOUR = 10;
+const NAME_PROBE_WINDOW_MS = 60 * 60_000;
 
 /** Projects: who sees them, who creates them (the `project_creation` setting), and when they may go. */
 @Injectable()
@@ -48,14 +52,27 @@ export class ProjectService {
       throw DomainError.forbidden('only system administrators may create projects');
     }
     assertProjectName(input.name);
-    const id = await inTransaction(this.dataSource, async (tx) => {
-      const projectId = await this.projects.insert(
-        { name: input.name, public: input.public ?? false, description: input.description?.trim() ?? '', createdBy: principal.id },
-        tx,
-      );
-      await this.members.insert(projectId, principal.id, 'project_admin', tx);
-      return projectId;
-    });
+    // A taken name can only be refused, which tells that it exists: so the refusal names no owner or
+    // visibility, is audited (in the project whose name it was), and is throttled per user, so listing
+    // private project names by trying them is slow and seen.
+    if (!principal.isAdmin && (await this.audit.recentFailures({ action: 'project.create', actor: principal.username, windowMs: NAME_PROBE_WINDOW_MS })) >= NAME_PROBES_PER_HOUR) {
+      throw DomainError.tooManyRequests('too many project names refused; try again later', { retryAfterSeconds: NAME_PROBE_WINDOW_MS / 1000 });
+    }
+    let id: string;
+    try {
+      id = await inTransaction(this.dataSource, async (tx) => {
+        const projectId = await this.projects.insert(
+          { name: input.name, public: input.public ?? false, description: input.description?.trim() ?? '', createdBy: principal.id },
+          tx,
+        );
+        await this.members.insert(projectId, principal.id, 'project_admin', tx);
+        return projectId;
+      });
+    } catch (err) {
+      if (!isDomainError(err, 'CONFLICT')) throw err;
+      await this.audit.recordNow({ ...actorOf(principal), action: 'project.create', resource: `project ${input.name}`, projectName: input.name, success: false, details: { reason: 'name taken' } });
+      throw DomainError.conflict(`the project name "${input.name}" is not available; choose another`, { field: 'name' });
+    }
     await this.audit.recordNow({
       ...actorOf(principal),
       action: 'project.create',

@@ -3,7 +3,8 @@ import type { Request, Response } from 'express';
 import { formatScope, isValidRepositoryName, matchRegistryRoute, OciErrors, projectOf } from '@berth/oci';
 import { AccessService } from '../access/access.service';
 import { Principal } from '../access/principal';
-import { actorOf } from '../audit/audit.service';
+import { AuditEvent } from '../audit/audit.repository';
+import { actorOf, AuditService } from '../audit/audit.service';
 import { CredentialService, parseBasicAuth } from '../auth/credential.service';
 import { PrincipalDirectory } from '../auth/principal-directory';
 import { TokenService, VerifiedToken } from '../auth/token.service';
@@ -26,6 +27,7 @@ export class RegistryAuthGuard implements CanActivate {
     private readonly credentials: CredentialService,
     private readonly access: AccessService,
     private readonly directory: PrincipalDirectory,
+    private readonly audit: AuditService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -43,7 +45,11 @@ export class RegistryAuthGuard implements CanActivate {
     if (/^Bearer\s/i.test(authorization)) {
       const verified = await this.tokens.verify(authorization.replace(/^Bearer\s+/i, '').trim());
       if (!verified) throw this.challenge(req, res, needed, 'invalid_token');
-      if (!this.tokenAllows(verified, needed)) throw this.challenge(req, res, needed, 'insufficient_scope');
+      if (!this.tokenAllows(verified, needed)) {
+        const subject = verified.subject;
+        this.recordDenied(req, needed, { actor: subject || 'anonymous', actorKind: !subject ? 'anonymous' : subject.startsWith('robot$') ? 'robot' : 'user' }, 'the token does not grant it');
+        throw this.challenge(req, res, needed, 'insufficient_scope');
+      }
       req[REGISTRY_CALLER] = this.tokenCaller(verified);
       return true;
     }
@@ -61,6 +67,7 @@ export class RegistryAuthGuard implements CanActivate {
     if (needed.kind === 'repository') {
       const permission = needed.action;
       const verdict = await this.access.decide(principal, projectOf(needed.name), permission);
+      if (verdict.outcome !== 'allow') this.recordDenied(req, needed, actorOf(principal), verdict.outcome === 'hidden' ? 'no such project, or not visible' : verdict.reason);
       if (verdict.outcome === 'hidden') {
         if (permission === 'pull') throw OciErrors.nameUnknown(`repository ${needed.name} is not known to this registry`, { name: needed.name });
         throw OciErrors.denied(`project ${projectOf(needed.name)} does not exist, or you cannot see it; create it in the console first`);
@@ -69,6 +76,12 @@ export class RegistryAuthGuard implements CanActivate {
     }
     req[REGISTRY_CALLER] = this.principalCaller(principal);
     return true;
+  }
+
+  /** Refused pushes and deletes are audited (aggregated per minute): an attempt to write where one may not is worth knowing of. */
+  private recordDenied(req: Request, needed: RequiredAccess, actor: Pick<AuditEvent, 'actor' | 'actorKind'>, reason: string): void {
+    if (needed.kind !== 'repository' || needed.action === 'pull') return;
+    this.audit.recordFailure({ ...actor, action: needed.action, resource: needed.name, projectName: projectOf(needed.name), address: clientAddress(req), details: { reason } });
   }
 
   private tokenAllows(verified: VerifiedToken, needed: RequiredAccess): boolean {

@@ -39,6 +39,20 @@ export class RegistryController {
     if (!route) throw OciErrors.unsupported('no such registry endpoint', undefined, { status: 404 });
     res.locals.route = route.template;
     if (!isMethodAllowed(route.kind, req.method)) throw OciErrors.unsupported(`${req.method} is not supported on ${route.template}`);
+    try {
+      return await this.dispatch(route, req, res);
+    } catch (err) {
+      // A write a policy refused (immutable tag, quota): audited like a push the access check refused.
+      if (isRegistryError(err) && err.code === 'DENIED' && req.method !== 'GET' && req.method !== 'HEAD' && 'name' in route) {
+        const action = req.method === 'DELETE' && route.kind === 'manifest' ? 'delete' : 'push';
+        const resource = route.kind === 'manifest' ? `${route.name}${refSuffix(route.reference)}` : route.name;
+        this.audit.recordFailure({ ...caller(req).actor, action, resource, projectName: projectOf(route.name), address: clientAddress(req), details: { reason: err.message } });
+      }
+      throw err;
+    }
+  }
+
+  private async dispatch(route: RegistryRoute, req: Request, res: Response): Promise<void> {
     switch (route.kind) {
       case 'base':
         return void res.status(200).json({});
@@ -129,6 +143,8 @@ export class RegistryController {
     // Opened before any success header is set, so a blob storage lost fails as a plain, uncacheable 404.
     const file = req.method === 'HEAD' ? undefined : await this.blobs.open(blob);
     const contentType = blob.mediaType ?? 'application/octet-stream';
+    // A pushed descriptor chooses the media type: a browser must save the blob, never render it.
+    res.setHeader('Content-Disposition', `attachment; filename="${blob.digest.replace(':', '-')}"`);
     res.setHeader('Docker-Content-Digest', blob.digest);
     res.setHeader('ETag', etag);
     res.setHeader('Accept-Ranges', 'bytes');
