@@ -20,14 +20,14 @@ describe('a full disk', () => {
   let reg: RegistryClient;
 
   beforeAll(async () => {
-    disk = mountSmallFilesystem(4 * MiB);
+    disk = await mountSmallFilesystem(4 * MiB);
     berth = await startTestBerth({ BERTH_STORAGE_DIR: `${disk.dir}/storage` });
     reg = new RegistryClient(berth.url);
     await createProjectsFor(berth, ['full/app']);
   });
   afterAll(async () => {
     await berth?.close();
-    disk?.unmount();
+    await disk?.unmount();
   });
 
   async function expectNothingKept(): Promise<void> {

@@ -101,8 +101,8 @@ describe('FilesystemDriver', () => {
 describe('FilesystemDriver on a full disk (a 1 MiB tmpfs)', () => {
   let fs: SmallFilesystem;
   let driver: FilesystemDriver;
-  beforeEach(() => {
-    fs = mountSmallFilesystem(MiB);
+  beforeEach(async () => {
+    fs = await mountSmallFilesystem(MiB);
     driver = new FilesystemDriver({ rootDirectory: join(fs.dir, 'root') });
   });
   afterEach(() => fs.unmount());
