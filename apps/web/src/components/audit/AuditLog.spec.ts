@@ -5,6 +5,7 @@ import { api } from '@/api/client';
 import type { AuditRow } from '@/api/types';
 import { english, page, routerAt } from '@/components/admin/spec-helpers';
 import AuditLog from './AuditLog.vue';
+import { resourceText } from './audit-actions';
 
 vi.mock('@/api/client', async (importOriginal) => {
   const actual = await importOriginal<typeof import('@/api/client')>();
@@ -76,5 +77,18 @@ describe('AuditLog', () => {
   it('has words for every action the server records', async () => {
     const { AUDIT_ACTIONS } = await import('./audit-actions');
     for (const action of AUDIT_ACTIONS) for (const locale of ['en', 'zh-CN'] as const) expect([action, locale, i18n.global.te(`audit.actions.${action.replace(/\./g, '_')}`, locale)]).toEqual([action, locale, true]);
+  });
+});
+
+describe('resourceText', () => {
+  const t = i18n.global.t as unknown as (key: string, values?: Record<string, unknown>, plural?: number) => string;
+  afterEach(() => {
+    i18n.global.locale.value = 'en';
+  });
+
+  it('counts artifacts in the singular and the plural', () => {
+    i18n.global.locale.value = 'en';
+    expect(resourceText('1 artifacts: team/app@sha256:aa', t)).toBe('1 artifact: team/app@sha256:aa');
+    expect(resourceText('3 artifacts: a, b, c', t)).toBe('3 artifacts: a, b, c');
   });
 });

@@ -41,7 +41,7 @@ export const AUDIT_ACTIONS = [
   'artifact.export',
 ] as const;
 
-type Translate = (key: string, values?: Record<string, unknown>) => string;
+type Translate = (key: string, values?: Record<string, unknown>, plural?: number) => string;
 type Exists = (key: string) => boolean;
 
 /** An action code in words (`member.add` -> "Member added"); a code the console does not know stays as it is. */
@@ -76,7 +76,8 @@ export function resourceText(resource: string, t: Translate): string {
     if (!match) continue;
     const values = Object.fromEntries(names.map((name, i) => [name, match[i + 1]]));
     if (key === 'fixed') return t(`audit.resources.fixed.${String(values.which).replace(' ', '_')}`);
-    return t(`audit.resources.${key}`, values);
+    // A count picks the singular or plural form ("1 artifact").
+    return 'n' in values ? t(`audit.resources.${key}`, values, Number(values.n)) : t(`audit.resources.${key}`, values);
   }
   return resource;
 }

@@ -27,7 +27,7 @@ describe('RetentionPreview', () => {
       { repository: 'team/web', bytesFreed: 48, artifacts: artifacts(300, 48), spared: [] },
     ]);
     expect(wrapper.findAll('[data-test="retention-preview-artifact"]')).toHaveLength(50);
-    expect(wrapper.get('[data-test="retention-preview-summary"]').text()).toBe('Would be deleted: 348 artifacts, 1 KB');
+    expect(wrapper.get('[data-test="retention-preview-summary"]').text()).toBe('Would be deleted: 348 artifacts, 1 KiB');
     expect(wrapper.get('[data-test="retention-preview-total"]').text()).toContain('348 artifacts');
     const pager = wrapper.get('[data-test="retention-preview-pager"]');
     expect(pager.findAll('.el-pager li').at(-1)?.text()).toBe('7');
