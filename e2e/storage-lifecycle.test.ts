@@ -97,7 +97,10 @@ describe('retention and garbage collection in the console', () => {
     expect(await unreferencedBlobs()).toEqual(freed.map((d) => d.digest).sort());
 
     await page.goto('/admin/gc');
+    // The page starts as a dry run: switch to a real one, and confirm it.
+    await byTest(page, 'gc-dry-run').click();
     await byTest(page, 'gc-run').click();
+    await byTest(page, 'confirm-action').click();
     const row = page.locator('[data-test="gc-history-row"][data-status="succeeded"]').first();
     await row.waitFor({ timeout: 30_000 });
     const bytes = Number(await byTest(row, 'gc-bytes-freed').getAttribute('data-bytes'));

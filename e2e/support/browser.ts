@@ -58,9 +58,12 @@ export interface Visitor {
 }
 
 /** A new person at the console: own cookies and storage, a desktop window, English unless told otherwise. */
-export async function newVisitor(browser: Browser, baseURL: string, options: { locale?: string; width?: number; height?: number } = {}): Promise<Visitor> {
+export async function newVisitor(browser: Browser, baseURL: string, options: { locale?: string; width?: number; height?: number; bypassCSP?: boolean } = {}): Promise<Visitor> {
   const context = await browser.newContext({
     baseURL,
+    // Only for tests whose tools inject script (axe-core, timing probes), which the console's CSP rightly
+    // refuses; the CSP itself is proven in security-headers.test.ts, under which every other test runs.
+    bypassCSP: options.bypassCSP ?? false,
     locale: options.locale ?? 'en-US',
     viewport: { width: options.width ?? 1280, height: options.height ?? 800 },
     // Element Plus animates dialogs and dropdowns: give them time on a slow machine.
