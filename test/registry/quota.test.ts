@@ -1,12 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { ConsoleClient } from '../console/console-client';
 import { buildImage, BuiltImage, initLayout, requireCommands, skopeo } from '../support/images';
-import { blobFiles, Descriptor, expectError, listFiles, MT, ociImage, ociIndex, RegistryClient, sha256 } from '../support/registry-client';
+import { blobFiles, Descriptor, expectError, listFiles, MT, ociImage, ociIndex, RegistryClient, sha256, streamedPatch } from '../support/registry-client';
 import { startTestBerth, TEST_ADMIN_PASSWORD, TestBerth } from '../support/test-berth';
 
 /**
@@ -208,7 +207,7 @@ describe('project storage quotas', () => {
       await nothingKept(sized);
 
       const streamed = await registry.startUpload('sessions/app');
-      const res = await streamedPatch(streamed, 4, MiB);
+      const res = await streamedPatch(berth.url, streamed, registry.authorization!, 4, MiB);
       expectError(res, 403, 'DENIED');
       await nothingKept(streamed);
       expect(await sql(`SELECT id FROM upload`)).toEqual([]);
@@ -225,40 +224,13 @@ describe('project storage quotas', () => {
       expect(refused.detail).toMatchObject({ project: 'held', uploadingBytes: 700 * 1024, neededBytes: 400 * 1024 });
       // Streamed, the first 300 KiB go in; the session then holds 300 KiB.
       const third = await registry.startUpload('held/b');
-      expect((await streamedPatch(third, 3, 100 * 1024)).status).toBe(202);
+      expect((await streamedPatch(berth.url, third, registry.authorization!, 3, 100 * 1024)).status).toBe(202);
       expect(await sql(`SELECT size::int AS size, reserved_bytes::int AS reserved FROM upload WHERE id = $1`, [third.split('/').pop()])).toEqual([{ size: 300 * 1024, reserved: 0 }]);
       // Once the first session is cancelled, its bytes are free again.
       expect((await registry.request('DELETE', first)).status).toBe(204);
       const content = randomBytes(600 * 1024);
       expect((await registry.pushBlob('held/b', content)).size).toBe(content.length);
     });
-
-    /** PATCH with `chunks` writes of `size` bytes and no Content-Length, as docker streams a layer. */
-    function streamedPatch(location: string, chunks: number, size: number): Promise<Awaited<ReturnType<RegistryClient['request']>>> {
-      const base = new URL(berth.url);
-      return new Promise((resolve, reject) => {
-        const req = http.request(
-          { host: base.hostname, port: base.port, method: 'PATCH', path: location, headers: { authorization: registry.authorization, 'transfer-encoding': 'chunked' }, agent: false },
-          (res) => {
-            const parts: Buffer[] = [];
-            res.on('data', (c: Buffer) => parts.push(c));
-            res.on('end', () => {
-              const body = Buffer.concat(parts);
-              resolve({ status: res.statusCode ?? 0, headers: res.headers, body, header: (n) => res.headers[n] as string | undefined, json: () => JSON.parse(body.toString()) });
-            });
-          },
-        );
-        req.on('error', (err) => (req.headersSent ? undefined : reject(err)));
-        let sent = 0;
-        const next = (): void => {
-          if (sent === chunks) return void req.end();
-          sent++;
-          if (req.write(randomBytes(size))) next();
-          else req.once('drain', next);
-        };
-        next();
-      });
-    }
   });
 
   // Pushes to one repository queue up on its row; these go to two repositories of the project, which only the quota check orders.

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
 import { mountSmallFilesystem, SmallFilesystem } from '../../libs/storage/src/testsuites/small-filesystem';
 import { settled, stagingLeft, upload } from '../transfer/import-client';
 import { createProjectsFor } from '../support/access';
-import { expectError, HttpResponse, listFiles, RegistryClient, sha256 } from '../support/registry-client';
+import { expectError, HttpResponse, listFiles, RegistryClient, sha256, streamedPatch } from '../support/registry-client';
 import { tarHeader } from '../support/tar';
 import { startTestBerth, TestBerth } from '../support/test-berth';
 
@@ -107,27 +106,3 @@ describe('a full disk', () => {
   });
 });
 
-/** PATCH with `chunks` writes of `size` bytes and no Content-Length, as docker streams a layer. */
-function streamedPatch(baseUrl: string, location: string, authorization: string, chunks: number, size: number): Promise<HttpResponse> {
-  const base = new URL(baseUrl);
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: base.hostname, port: base.port, method: 'PATCH', path: location, headers: { authorization, 'transfer-encoding': 'chunked' }, agent: false }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c));
-      res.on('end', () => {
-        const body = Buffer.concat(parts);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, header: (n) => res.headers[n] as string | undefined, json: () => JSON.parse(body.toString()) });
-      });
-    });
-    // The server may answer and close before every chunk is sent: that is the point.
-    req.on('error', (err) => (req.headersSent ? undefined : reject(err)));
-    let sent = 0;
-    const next = (): void => {
-      if (sent === chunks) return void req.end();
-      sent++;
-      if (req.write(randomBytes(size))) next();
-      else req.once('drain', next);
-    };
-    next();
-  });
-}
