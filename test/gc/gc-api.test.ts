@@ -14,6 +14,8 @@ import { startTestBerth, TEST_ADMIN_PASSWORD, TestBerth } from '../support/test-
  * PostgreSQL: who may run it, what dry and real runs report and delete, the grace window, untagged
  * manifests, abandoned uploads, orphan files, one run at a time, stop, history, the schedule and the CLI.
  */
+/** `berth gc`, as an operator runs it (`npm run gc --` is the same command); it loads the built CLI. */
+const BERTH = path.resolve(__dirname, '../../bin/berth.js');
 const CLI = path.resolve(__dirname, '../../dist/apps/api/src/gc/cli.js');
 /** The advisory lock GC holds while it runs ('BERT', 'GC'), as another replica would hold it. */
 const GC_LOCK = [1111839316, 18243];
@@ -387,7 +389,7 @@ describe('garbage collection API', () => {
   describe('the gc CLI', () => {
     const cli = (args: string[], env: Record<string, string>) =>
       new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-        execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 30_000 }, (error, stdout, stderr) =>
+        execFile(process.execPath, [BERTH, 'gc', ...args], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 30_000 }, (error, stdout, stderr) =>
           resolve({ code: error ? Number(error.code ?? -1) : 0, stdout, stderr }),
         );
       });
@@ -444,6 +446,12 @@ describe('garbage collection API', () => {
       const usage = await cli(['--workers', '0'], viaServer());
       expect(usage.code).toBe(2);
       expect(usage.stderr).toMatch(/--workers must be an integer from 1 to 64/);
+      const unknown = await cli(['--dry-rn'], viaServer());
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toMatch(/Unknown option '--dry-rn'[\s\S]*Usage: berth gc/);
+      const help = await cli(['--help'], {});
+      expect(help).toMatchObject({ code: 0, stderr: '' });
+      expect(help.stdout).toMatch(/^Usage: berth gc \[--dry-run\]/);
     });
   });
 });

@@ -71,7 +71,7 @@ describe('berth CLI', () => {
 
   it('usage, credential and server errors: exit 2 (usage, credentials) or 1 (failed export), naming what is wrong', async () => {
     const cases: [string[], Record<string, string>, number, RegExp][] = [
-      [[], {}, 2, /name a command: import or export/],
+      [[], {}, 2, /name a command: import, export or gc/],
       [['import', file('named.tar')], {}, 2, /--project is required/],
       [['import', file('missing.tar'), '--project', 'cli'], {}, 2, /missing\.tar: no such file/],
       [['export', 'cli/app:1.0'], {}, 2, /-o <file> is required/],

@@ -13,6 +13,7 @@ import { formatBytes, Progress } from './progress';
 const USAGE = `Usage:
   berth import <archive> --project <project> [--repository <repo>] [--tag <tag>] [--url <server>]
   berth export <project>/<repo>:<tag>|<project>/<repo>@<digest> [...] -o <file> [--format docker|oci] [--platform os/arch] [--url <server>]
+  berth gc [--dry-run] [--delete-untagged] [--workers N] [--direct]   (garbage collection: berth gc --help)
 
 import  uploads a docker save archive (classic or Docker 25+) or an OCI image layout tar, plain or gzip/zstd
         compressed, streaming it from disk, and follows the import job to its end. Images the archive
@@ -75,7 +76,7 @@ function parse(argv: string[]): Parsed {
   const { values, positionals } = parsed;
   const [command, ...rest] = positionals;
   if (values.help || command === 'help') return { command: 'help' };
-  if (command === undefined) throw new CliError('name a command: import or export', 2, true);
+  if (command === undefined) throw new CliError('name a command: import, export or gc', 2, true);
   const refuse = (names: (keyof typeof values)[]) => {
     const given = names.filter((n) => values[n] !== undefined);
     if (given.length > 0) throw new CliError(`${given.map((n) => `--${n}`).join(', ')} do not apply to berth ${command}`, 2, true);
@@ -110,7 +111,7 @@ function parse(argv: string[]): Parsed {
       args: { server: serverFrom(values.url), references: rest, output: values.output, format: values.format as ExportArgs['format'], platform: values.platform },
     };
   }
-  throw new CliError(`unknown command ${JSON.stringify(command)}: use import or export`, 2, true);
+  throw new CliError(`unknown command ${JSON.stringify(command)}: use import, export or gc`, 2, true);
 }
 
 // ---------------------------------------------------------------- import

@@ -10,7 +10,8 @@ import { GarbageCollector } from './garbage-collector';
 import { GcRunRepository } from './gc-run.repository';
 import type { GcRunDetail } from './gc.dto';
 
-const USAGE = `Usage: npm run gc -- [--dry-run] [--delete-untagged] [--workers N] [--direct]
+const USAGE = `Usage: berth gc [--dry-run] [--delete-untagged] [--workers N] [--direct]
+       (npm run gc -- [options] is the same)
 
 Runs Berth's garbage collection and prints its progress.
 
@@ -27,20 +28,24 @@ interface Args {
   direct: boolean;
 }
 
-function parse(): Args {
-  const { values } = parseArgs({
-    options: {
-      'dry-run': { type: 'boolean', default: false },
-      'delete-untagged': { type: 'boolean', default: false },
-      workers: { type: 'string' },
-      direct: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
+function parse(argv: string[]): Args | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        'dry-run': { type: 'boolean', default: false },
+        'delete-untagged': { type: 'boolean', default: false },
+        workers: { type: 'string' },
+        direct: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
   }
+  const { values } = parsed;
+  if (values.help) return 'help';
   const workers = values.workers === undefined ? undefined : Number(values.workers);
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 64)) throw new UsageError('--workers must be an integer from 1 to 64');
   return { dryRun: values['dry-run'], deleteUntagged: values['delete-untagged'], workers, direct: values.direct };
@@ -142,15 +147,24 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-async function main(): Promise<void> {
-  const args = parse();
-  const run = args.direct ? await direct(args) : await viaServer(args);
-  report(run);
-  process.exit(run.status === 'succeeded' ? 0 : 1);
+/** `berth gc [options]`: 0 when the run succeeded, 1 when it failed or was stopped, 2 when it could not start. */
+export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
+  try {
+    const args = parse(argv);
+    if (args === 'help') {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    const run = args.direct ? await direct(args) : await viaServer(args);
+    report(run);
+    return run.status === 'succeeded' ? 0 : 1;
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof ConfigError) process.stderr.write(`${err.message}\n\n${USAGE}\n`);
+    else process.stderr.write(`garbage collection failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 2;
+  }
 }
 
-main().catch((err) => {
-  if (err instanceof UsageError || err instanceof ConfigError) process.stderr.write(`${err.message}\n\n${USAGE}\n`);
-  else process.stderr.write(`garbage collection failed: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(2);
-});
+if (require.main === module) {
+  void main().then((code) => process.exit(code));
+}
