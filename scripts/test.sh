@@ -26,7 +26,18 @@ if ((${#missing[@]})); then
   fi
 fi
 
-npm run typecheck
-npm run build
-npm run test:web
-npx jest --ci "$@"
+# Each stage's duration, printed at the end (also when a stage fails), so a slow stage shows in every CI log.
+durations=()
+report() { ((${#durations[@]})) && printf 'stage %s\n' "${durations[@]}"; }
+trap report EXIT
+stage() {
+  local name=$1 started=$SECONDS
+  shift
+  "$@"
+  durations+=("$name: $((SECONDS - started)) s")
+}
+
+stage typecheck npm run typecheck
+stage build npm run build
+stage web-tests npm run test:web
+stage jest npx jest --ci "$@"
