@@ -4,7 +4,7 @@
  * debris; a multi-platform tag's size per platform instead of the sum; "1 layer" and binary size units.
  */
 import { Browser } from 'playwright-core';
-import { json, MT, ociImage, RegistryClient } from '../test/support/registry-client';
+import { json, ociImage, RegistryClient } from '../test/support/registry-client';
 import { startTestBerth, TEST_ADMIN_PASSWORD, TestBerth } from '../test/support/test-berth';
 import { launchBrowser, newVisitor, Visitor } from './support/browser';
 import { byTest, screenshot } from './support/console';

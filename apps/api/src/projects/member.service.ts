@@ -4,7 +4,7 @@ import type { Role } from '../access/permissions';
 import type { UserPrincipal } from '../access/principal';
 import { actorOf, AuditService } from '../audit/audit.service';
 import { DomainError } from '../common/domain-error';
-import { offsetOf, Page, Paging } from '../common/paging';
+import { offsetOf, Page } from '../common/paging';
 import { inTransaction, Queryable } from '../database/queryable';
 import type { User } from '../identity/user.repository';
 import { UserService } from '../identity/user.service';

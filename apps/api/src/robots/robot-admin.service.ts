@@ -3,7 +3,7 @@ import type { ProjectAccessRow } from '../access/access.repository';
 import type { UserPrincipal } from '../access/principal';
 import { actorOf, AuditService } from '../audit/audit.service';
 import { DomainError, isDomainError } from '../common/domain-error';
-import { Page, pageOf, Paging } from '../common/paging';
+import { Page, pageOf } from '../common/paging';
 import type { RobotListQuery, RobotSort } from './robot.dto';
 import { ProjectAccessService } from '../projects/project-access.service';
 import type { CreateRobotBody, UpdateRobotBody } from './robot.dto';

@@ -1,7 +1,7 @@
 import { flushPromises, mount } from '@vue/test-utils';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryHistory, createRouter } from 'vue-router';
-import { api, ApiError } from '@/api/client';
+import { ApiError } from '@/api/client';
 import type { ImportJob } from '@/api/types';
 import type { UploadProgress } from '@/api/upload';
 import { i18n } from '@/i18n';
